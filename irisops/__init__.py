@@ -1,0 +1,3 @@
+"""irisops: the AWS ML lifecycle running for real on one laptop."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from irisops.cli import main
+
+raise SystemExit(main())
