@@ -6,8 +6,10 @@ globals), so several servers can run in one process, as tests do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from irisops.config import Config
 from irisops.core.events import EventBus
@@ -20,6 +22,18 @@ class Runtime:
     store: Store
     bus: EventBus
     data_dir: Path
+    #: Map an access key id to its account (IAM user keys, STS session credentials);
+    #: the first resolver that answers wins.
+    account_resolvers: list[Callable[[str], str | None]] = field(default_factory=list)
+    #: The running services by botocore name, so one service can read another's state.
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def resolve_account(self, access_key_id: str) -> str | None:
+        for resolver in self.account_resolvers:
+            account = resolver(access_key_id)
+            if account:
+                return account
+        return None
 
     def blob_dir(self, *parts: str) -> Path:
         """A directory for a service's files under the data dir (created on demand)."""

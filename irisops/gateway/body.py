@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiohttp import StreamReader
+from aiohttp import StreamReader, web
 
 CHUNK = 1 << 20
 
@@ -23,6 +23,11 @@ class RequestBody:
         self._stream = stream
         self.content_length = content_length
         self.trailers: dict[str, str] = {}
+
+    @classmethod
+    def from_request(cls, request: web.Request) -> RequestBody:
+        """The gateway's way in: the body of ``request``, as the handler should read it."""
+        return cls(request.content, request.content_length)
 
     async def chunks(self, size: int = CHUNK) -> AsyncIterator[bytes]:
         """The payload in chunks of at most ``size`` bytes, as they arrive."""
