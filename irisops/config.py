@@ -37,6 +37,8 @@ class Config:
     fsync: bool = True
     # Largest request body for the JSON and query protocols (S3 streams its bodies).
     max_request_bytes: int = 16 * 1024 * 1024
+    #: Run only these services (botocore names); empty = all.
+    services: list[str] = field(default_factory=list)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -49,6 +51,7 @@ class Config:
         cfg.region = os.environ.get("IRISOPS_REGION", cfg.region)
         cfg.log_level = os.environ.get("IRISOPS_LOG_LEVEL", cfg.log_level).upper()
         cfg.fsync = _env_bool("IRISOPS_FSYNC", cfg.fsync)
+        cfg.services = [s for s in os.environ.get("IRISOPS_SERVICES", "").split(",") if s]
         return cfg
 
     @property

@@ -55,9 +55,7 @@ class Store:
         self._schemas.append(ddl)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=10
-        )
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
         conn.row_factory = sqlite3.Row
         sync = "FULL" if self._fsync else "NORMAL"
         for pragma in _PRAGMAS:
@@ -136,9 +134,7 @@ class Store:
         assert self._reader is not None, "store is not open"
         return self._reader.execute(sql, params).fetchall()
 
-    def read_one(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
-    ) -> sqlite3.Row | None:
+    def read_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
         assert self._reader is not None, "store is not open"
         return self._reader.execute(sql, params).fetchone()
 

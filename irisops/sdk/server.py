@@ -43,13 +43,25 @@ class ServerProcess:
         self._reader: threading.Thread | None = None
 
     def start(self, timeout: float = 60) -> ServerProcess:
-        args = [sys.executable, "-m", "irisops", "serve", "--host", self.host,
-                "--port", str(self.port)]
+        args = [
+            sys.executable,
+            "-m",
+            "irisops",
+            "serve",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
         args += ["--data-dir", str(self.data_dir)] if self.data_dir else ["--ephemeral"]
         args += self.extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.proc = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
             start_new_session=True,
         )
         ready = threading.Event()
