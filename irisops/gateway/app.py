@@ -74,7 +74,11 @@ def make_app(config: Config, services: Sequence[type[Service]] | None = None) ->
             if config.ephemeral:
                 shutil.rmtree(config.data_dir, ignore_errors=True)
 
+    async def end_event_streams(app: web.Application) -> None:
+        runtime.bus.close()  # long-lived /_irisops/events responses end here
+
     app.cleanup_ctx.append(lifetime)
+    app.on_shutdown.append(end_event_streams)
     InternalApi(runtime, instances, docker).add_routes(app)
     app.router.add_route("*", "/{tail:.*}", dispatcher.handle)
     return app

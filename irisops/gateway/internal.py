@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from irisops import __version__
-from irisops.core.events import Event
+from irisops.core.events import Event, Subscription
 from irisops.core.runtime import Runtime
 from irisops.engines.docker import DockerEngine
 from irisops.services.base import Service
@@ -81,18 +81,26 @@ class InternalApi:
             }
         )
         await response.prepare(request)
-        await response.write(b": irisops events\n\n")
-        with self.runtime.bus.subscribe(predicate=wanted) as subscription:
-            while True:
-                try:
-                    event = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    await response.write(b": heartbeat\n\n")
-                    continue
-                if event is None:
-                    if subscription.overflowed:
-                        await response.write(b"event: overflow\ndata: {}\n\n")
-                    break
-                payload = json.dumps(event.to_json(), default=str)
-                await response.write(f"id: {event.seq}\ndata: {payload}\n\n".encode())
+        try:
+            # Subscribe before the banner: a client that acts once it sees the banner
+            # must not miss the events its action causes.
+            with self.runtime.bus.subscribe(predicate=wanted) as subscription:
+                await response.write(b": irisops events\n\n")
+                await self._stream(response, subscription)
+        except ConnectionResetError:
+            pass  # the client went away
         return response
+
+    async def _stream(self, response: web.StreamResponse, subscription: Subscription) -> None:
+        while True:
+            try:
+                event = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                await response.write(b": heartbeat\n\n")
+                continue
+            if event is None:
+                if subscription.overflowed:
+                    await response.write(b"event: overflow\ndata: {}\n\n")
+                return
+            payload = json.dumps(event.to_json(), default=str)
+            await response.write(f"id: {event.seq}\ndata: {payload}\n\n".encode())

@@ -444,3 +444,28 @@ def test_health_and_state(gw: ThreadServer) -> None:
     assert status == 200 and health["status"] == "ok" and "docker" in health
     status, _, body = raw(gw, "GET", "/_irisops/state")
     assert status == 200 and set(json.loads(body)["services"]) >= {"s3", "iam"}
+
+
+def test_event_stream_delivers_published_events(gw: ThreadServer) -> None:
+    received: list[dict[str, Any]] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        with urllib.request.urlopen(
+            f"{gw.url}/_irisops/events?service=irisops", timeout=10
+        ) as resp:
+            for line in resp:
+                if line.startswith(b": irisops events"):
+                    connected.set()
+                if line.startswith(b"data: "):
+                    received.append(json.loads(line[6:]))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert connected.wait(10)
+    status, _, body = raw(gw, "POST", "/_irisops/reset")
+    assert status == 200 and json.loads(body) == {"reset": True}
+    listener.join(10)
+    assert received and received[0]["type"] == "irisops.Reset"
+    assert received[0]["seq"] >= 1

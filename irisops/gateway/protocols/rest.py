@@ -110,27 +110,32 @@ def compile_template(operation: Any) -> UriTemplate:
 
 
 @functools.lru_cache(maxsize=64)
-def templates(service_model: Any) -> tuple[UriTemplate, ...]:
-    return tuple(
-        compile_template(service_model.operation_model(name))
-        for name in service_model.operation_names
-    )
+def templates(service_model: Any) -> dict[str, tuple[UriTemplate, ...]]:
+    """The service's URI templates grouped by HTTP method."""
+    by_method: dict[str, list[UriTemplate]] = {}
+    for name in service_model.operation_names:
+        template = compile_template(service_model.operation_model(name))
+        by_method.setdefault(template.method, []).append(template)
+    return {method: tuple(group) for method, group in by_method.items()}
 
 
 def find_operation(
     service_model: Any, method: str, path: str, query: MultiDict[str], headers: Any
 ) -> tuple[UriTemplate | None, bool]:
     """The best-fitting operation, and whether any operation had this path."""
+    by_method = templates(service_model)
     best: UriTemplate | None = None
     best_score = -1
-    path_known = False
-    for template in templates(service_model):
-        if template.path.fullmatch(path):
-            path_known = True
+    for template in by_method.get(method, ()):
         score = template.match(method, path, query, headers)
         if score is not None and score > best_score:
             best, best_score = template, score
-    return best, path_known
+    if best is not None:
+        return best, True
+    path_known = any(
+        template.path.fullmatch(path) for group in by_method.values() for template in group
+    )
+    return None, path_known
 
 
 def split_raw_path(request: web.Request) -> tuple[str, MultiDict[str]]:
