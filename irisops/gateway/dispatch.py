@@ -20,6 +20,7 @@ from irisops.gateway.protocols.json_rpc import JsonRpcCodec
 from irisops.gateway.protocols.query import QueryCodec
 from irisops.gateway.protocols.rest_json import RestJsonCodec
 from irisops.gateway.protocols.rest_xml import RestXmlCodec
+from irisops.gateway.protocols.rpc_v2_cbor import PROTOCOL_HEADER, RpcV2CborCodec
 from irisops.gateway.protocols.validate import validation_errors, validation_message
 from irisops.gateway.routing import FORM, Router
 
@@ -27,7 +28,13 @@ log = logging.getLogger("irisops.gateway")
 
 CODECS: dict[str, Codec] = {
     codec.protocol: codec
-    for codec in (JsonRpcCodec(), QueryCodec(), RestJsonCodec(), RestXmlCodec())
+    for codec in (
+        JsonRpcCodec(),
+        QueryCodec(),
+        RestJsonCodec(),
+        RestXmlCodec(),
+        RpcV2CborCodec(),
+    )
 }
 
 
@@ -35,6 +42,8 @@ def guess_codec(request: web.Request) -> Codec:
     """The protocol to answer in when routing itself failed."""
     if "X-Amz-Target" in request.headers:
         return CODECS["json"]
+    if PROTOCOL_HEADER in request.headers:
+        return CODECS["smithy-rpc-v2-cbor"]
     if request.headers.get("Content-Type", "").startswith(FORM):
         return CODECS["query"]
     if "json" in request.headers.get("Content-Type", ""):

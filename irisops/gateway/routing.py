@@ -29,6 +29,7 @@ from irisops.services.base import Service
 FORM = "application/x-www-form-urlencoded"
 _ACCOUNT_KEY = re.compile(r"\d{12}")
 _VIRTUAL_HOST = re.compile(r"^(?P<bucket>.+?)\.s3[.-]|^(?P<bucket2>.+)\.localhost$")
+_RPC_V2_PATH = re.compile(r"/service/(?P<target>[^/]+)/operation/(?P<operation>[^/]+)")
 _IP = re.compile(r"^[\d.]+$|^\[.*\]$")
 
 
@@ -71,6 +72,8 @@ class Router:
         target = request.headers.get("X-Amz-Target")
         if target:
             return self._route_target(target, ctx)
+        if request.headers.get("smithy-protocol") == "rpc-v2-cbor":
+            return self._route_rpc_v2(request.path, ctx)
         content_type = request.headers.get("Content-Type", "")
         if request.method == "POST" and content_type.startswith(FORM):
             form = dict(parse_qsl((await read_body(request)).decode(), keep_blank_values=True))
@@ -93,6 +96,14 @@ class Router:
         route = self._route(name, model, operation, ctx)
         # Services that also speak smithy-rpc-v2-cbor still answer X-Amz-Target in JSON.
         route.protocol = "json"
+        return route
+
+    def _route_rpc_v2(self, path: str, ctx: RequestContext) -> Route:
+        found = _RPC_V2_PATH.fullmatch(path)
+        if found is None:
+            raise UnknownOperation(f"Not an RPC v2 operation path: {path}")
+        route = self._route_target(f"{found['target']}.{found['operation']}", ctx)
+        route.protocol = "smithy-rpc-v2-cbor"
         return route
 
     def _query_service(self, signing_name: str | None) -> str | None:

@@ -144,13 +144,42 @@ class FakeRuntime(Service):
         }
 
 
+class FakeCodeBuild(Service):
+    name = "codebuild"
+
+    async def batch_get_projects(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "projects": [
+                {
+                    "name": n,
+                    "created": datetime(2024, 5, 6, tzinfo=UTC),
+                    "environment": {
+                        "type": "LINUX_CONTAINER",
+                        "image": "img",
+                        "computeType": "BUILD_GENERAL1_SMALL",
+                        "privilegedMode": True,
+                    },
+                }
+                for n in p["names"]
+            ],
+            "projectsNotFound": [],
+        }
+
+    async def start_build(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        raise AwsError(
+            f"Project cannot be found: arn:aws:codebuild:{ctx.region}:"
+            f"{ctx.account}:project/{p['projectName']}",
+            code="ResourceNotFoundException",
+        )
+
+
 class ThreadServer:
     """The real app on its own loop in a thread (boto3 is synchronous)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.config = Config(port=0, data_dir=data_dir, fsync=False, max_request_bytes=1024 * 1024)
         self.loop = asyncio.new_event_loop()
-        self.app = make_app(self.config, [FakeIam, FakeS3, FakeLogs, FakeRuntime])
+        self.app = make_app(self.config, [FakeIam, FakeS3, FakeLogs, FakeRuntime, FakeCodeBuild])
         self.runner = web.AppRunner(self.app)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -433,6 +462,32 @@ def test_rest_json_blob_payload_and_headers(gw: ThreadServer) -> None:
     assert out["ContentType"] == "text/csv"
     assert out["InvokedProductionVariant"] == "AllTraffic"
     assert out["CustomAttributes"] == "c=1"
+
+
+# -- smithy-rpc-v2-cbor (CodeBuild, as boto3 >= 1.40 calls it) ----------------------------
+
+
+def test_rpc_v2_cbor_round_trip(gw: ThreadServer) -> None:
+    codebuild = gw.client("codebuild")
+    assert codebuild.meta.service_model.protocol == "smithy-rpc-v2-cbor"
+    project = codebuild.batch_get_projects(names=["p1"])["projects"][0]
+    assert project["name"] == "p1"
+    assert project["created"] == datetime(2024, 5, 6, tzinfo=UTC)
+    assert project["environment"]["privilegedMode"] is True
+
+
+def test_rpc_v2_cbor_error(gw: ThreadServer) -> None:
+    with pytest.raises(ClientError) as err:
+        gw.client("codebuild").start_build(projectName="nope")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert err.value.response["Error"]["Message"].endswith(":project/nope")
+
+
+def test_rpc_v2_cbor_validation(gw: ThreadServer) -> None:
+    with pytest.raises(ClientError) as err:
+        unchecked = BotoConfig(parameter_validation=False, retries={"max_attempts": 1})
+        gw.client("codebuild", config=unchecked).batch_get_projects(names=[])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
 
 
 # -- irisops' own API --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ belongs is a ``SerializationException``, not a silent conversion.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from irisops.gateway.protocols.values import (
@@ -82,11 +82,15 @@ def from_json(shape: Any, value: Any) -> Any:
             raise _wrong(value, "a Boolean")
         return value
     if kind == "timestamp":
+        if isinstance(value, datetime):  # CBOR tag 1 arrives decoded
+            return value
         try:
             return parse_timestamp(value)
         except ValueError as exc:
             raise _wrong(value, "a Timestamp") from exc
     if kind == "blob":
+        if isinstance(value, bytes | bytearray):  # CBOR byte strings
+            return bytes(value)
         if not isinstance(value, str):
             raise _wrong(value, "a Blob")
         try:
@@ -96,7 +100,8 @@ def from_json(shape: Any, value: Any) -> Any:
     return value
 
 
-def to_json(shape: Any, value: Any) -> Any:
+def to_json(shape: Any, value: Any, *, binary: bool = False) -> Any:
+    """A JSON-able value; with ``binary`` (CBOR) blobs stay bytes and timestamps datetimes."""
     kind = shape.type_name
     if kind == "structure":
         if shape.is_document_type:
@@ -106,12 +111,16 @@ def to_json(shape: Any, value: Any) -> Any:
             item = value.get(name)
             if item is None or member.serialization.get("location"):
                 continue
-            result[member.serialization.get("name", name)] = to_json(member, item)
+            result[member.serialization.get("name", name)] = to_json(member, item, binary=binary)
         return result
     if kind == "list":
-        return [to_json(shape.member, item) for item in value]
+        return [to_json(shape.member, item, binary=binary) for item in value]
     if kind == "map":
-        return {key: to_json(shape.value, item) for key, item in value.items()}
+        return {key: to_json(shape.value, item, binary=binary) for key, item in value.items()}
+    if binary and kind in ("timestamp", "blob"):
+        if kind == "timestamp" and not isinstance(value, datetime):
+            return datetime.fromtimestamp(value, UTC)
+        return value
     if kind == "timestamp":
         if isinstance(value, datetime | int | float):
             return format_timestamp(value, timestamp_format(shape, EPOCH))
