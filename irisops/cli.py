@@ -118,6 +118,31 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_services(args: argparse.Namespace) -> int:
+    """Each service and the operations it implements, read from the handlers."""
+    import botocore.session
+
+    from irisops.services.base import handler_name
+    from irisops.services.registry import service_classes
+
+    session = botocore.session.get_session()
+    for cls in service_classes():
+        model = session.get_service_model(cls.name)
+        implemented = [
+            op for op in model.operation_names if callable(getattr(cls, handler_name(op), None))
+        ]
+        if args.markdown:
+            print(
+                f"- **{cls.name}** ({len(implemented)} of {len(model.operation_names)}): "
+                + ", ".join(f"`{op}`" for op in implemented)
+            )
+        else:
+            print(f"{cls.name} ({len(implemented)}/{len(model.operation_names)})")
+            for op in implemented:
+                print(f"  {op}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="irisops", description=__doc__)
     parser.add_argument("--version", action="version", version=f"irisops {__version__}")
@@ -131,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--endpoint", default=default_endpoint())
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
+
+    services = commands.add_parser("services", help="the operations each service implements")
+    services.add_argument("--markdown", action="store_true", help="one Markdown line each")
+    services.set_defaults(func=cmd_services)
 
     args = parser.parse_args(argv)
     return args.func(args)
