@@ -10,6 +10,7 @@ resolver it registers on the runtime maps those key ids to their account.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from irisops.services.iam import IamService
 
 TEMPORARY_KEY_PREFIX = "ASIA"
+ACCOUNT_ID = re.compile(r"\d{12}")
 DEFAULT_ROLE_SESSION = 3600
 #: A role session started from another role session may last at most an hour.
 ROLE_CHAINING_MAX = 3600
@@ -130,9 +132,12 @@ class StsService(Service):
     async def get_access_key_info(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
+        """The account a key id belongs to: a 12-digit id is that account (irisops's
+        convention), IAM and STS keys are looked up, anything else is the default."""
         key = params["AccessKeyId"]
-        account = self.runtime.resolve_account(key) or self.config.account
-        return {"Account": account}
+        if ACCOUNT_ID.fullmatch(key):
+            return {"Account": key}
+        return {"Account": self.runtime.resolve_account(key) or self.config.account}
 
     async def assume_role(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         role_arn, session_name = params["RoleArn"], params["RoleSessionName"]
@@ -202,10 +207,10 @@ class StsService(Service):
     # -- helpers ----------------------------------------------------------------------
 
     def _iam(self) -> IamService:
-        iam = self.runtime.services.get("iam")
+        iam: IamService | None = self.runtime.services.get("iam")
         if iam is None:
             raise InternalFailure("STS needs the IAM service, which is not running.")
-        return iam  # type: ignore[no-any-return]
+        return iam
 
     def _caller(self, ctx: RequestContext) -> Caller:
         """Who signed the request: STS session credentials, an IAM access key, or else

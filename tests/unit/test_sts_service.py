@@ -244,3 +244,13 @@ async def test_role_assumed_event(svc: Services) -> None:
     published = json.dumps(event.to_json())
     assert answer["Credentials"]["SecretAccessKey"] not in published
     assert answer["Credentials"]["SessionToken"] not in published
+
+
+async def test_get_access_key_info(svc: Services) -> None:
+    other = "210987654321"
+    await svc.iam.create_user(ctx(account=other), {"UserName": "u"})
+    key = (await svc.iam.create_access_key(ctx(account=other), {"UserName": "u"}))["AccessKey"]
+    info = svc.sts.get_access_key_info
+    assert await info(ctx(), {"AccessKeyId": key["AccessKeyId"]}) == {"Account": other}
+    assert await info(ctx(), {"AccessKeyId": "444455556666"}) == {"Account": "444455556666"}
+    assert await info(ctx(), {"AccessKeyId": "AKIAUNKNOWNKEY000000"}) == {"Account": ACCOUNT}
