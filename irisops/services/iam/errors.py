@@ -35,11 +35,6 @@ class MalformedPolicyDocument(AwsError):
     status = 400
 
 
-class PolicyNotAttachable(AwsError):
-    code = "PolicyNotAttachable"
-    status = 400
-
-
 def no_such_role(name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The role with name {name} cannot be found.")
 

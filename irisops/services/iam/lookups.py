@@ -83,11 +83,6 @@ class IamLookups(Service):
         row: sqlite3.Row | None = conn.execute(sql, params).fetchone()
         return row
 
-    def _all(self, conn: Conn, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
-        if conn is None:
-            return self.store.read(sql, params)
-        return conn.execute(sql, params).fetchall()
-
     def role_row(self, account: str, name: str, conn: Conn = None) -> sqlite3.Row:
         row = self._one(
             conn, "SELECT * FROM iam_roles WHERE account = ? AND role_name = ?", (account, name)
