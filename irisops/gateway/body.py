@@ -58,9 +58,17 @@ class RequestBody:
     ``aws-chunked`` upload, the decoded length).
     """
 
-    def __init__(self, stream: StreamReader, content_length: int | None) -> None:
+    def __init__(
+        self,
+        stream: StreamReader,
+        content_length: int | None,
+        trailer_names: tuple[str, ...] = (),
+    ) -> None:
         self._stream = stream
         self.content_length = content_length
+        #: Trailers the request announced (``x-amz-trailer``), lower-cased; their values
+        #: are in ``trailers`` once the body has been read to the end.
+        self.trailer_names = trailer_names
         self.trailers: dict[str, str] = {}
 
     @classmethod
@@ -83,7 +91,9 @@ class RequestBody:
                 length = int(decoded) if decoded is not None else None
             except ValueError as exc:
                 raise MalformedChunkedBody("bad x-amz-decoded-content-length") from exc
-            return AwsChunkedBody(stream, length)
+            announced = headers.get("x-amz-trailer", "")
+            names = tuple(n.strip().lower() for n in announced.split(",") if n.strip())
+            return AwsChunkedBody(stream, length, names)
         return cls(stream, content_length)
 
     async def chunks(self, size: int = CHUNK) -> AsyncIterator[bytes]:

@@ -81,6 +81,7 @@ async def test_unsigned_trailer_chunks_capture_the_checksum() -> None:
     chunks = [chunk async for chunk in body.chunks(size=10_000)]
     assert max(len(c) for c in chunks) <= 10_000
     assert b"".join(chunks) == data
+    assert body.trailer_names == ("x-amz-checksum-crc32",)
     assert body.trailers == {"x-amz-checksum-crc32": checksum}
 
 

@@ -80,7 +80,9 @@ class BucketOperations(S3Base):
 
             existing = await self.store.write(insert)
             if existing is None:
-                self.publish(ctx, "s3.BucketCreated", bucket_arn(name), bucket=name, region=region)
+                self.publish(
+                    ctx, "s3.BucketCreated", bucket_arn(name), bucket=name, location=region
+                )
                 return {"Location": f"/{name}"}
         if existing["account"] != ctx.account:
             raise BucketAlreadyExists(name)
