@@ -6,7 +6,7 @@ Drives the LogsService handlers on a real store (no HTTP).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,27 @@ def messages(response: dict[str, Any]) -> list[str]:
     return [event["message"] for event in response["events"]]
 
 
+def flat(pages: Iterable[list[str]]) -> list[str]:
+    return [message for page in pages for message in page]
+
+
+async def follow(
+    logs: LogsService, key: str, token: str | None = None, **params: Any
+) -> tuple[list[list[str]], str]:
+    """Page with ``nextToken = response[key]`` until the token comes back unchanged;
+    returns the non-empty pages and the final token. Fails instead of looping forever."""
+    pages: list[list[str]] = []
+    for _ in range(100):
+        page = await get(logs, **params, **({"nextToken": token} if token else {}))
+        if page[key] == token:
+            assert page["events"] == [], "a page that repeats the token must be empty"
+            return pages, token
+        assert page["events"], "an unfinished page in this store is never empty"
+        pages.append(messages(page))
+        token = page[key]
+    pytest.fail("paging did not terminate")
+
+
 async def test_empty_stream_returns_tokens_and_repeats_them(logs: LogsService) -> None:
     await logs.create_log_group(ctx(), {"logGroupName": GROUP})
     await logs.create_log_stream(ctx(), {"logGroupName": GROUP, "logStreamName": STREAM})
@@ -81,43 +102,20 @@ async def test_empty_stream_returns_tokens_and_repeats_them(logs: LogsService) -
 
 async def test_page_forward_from_head_until_token_repeats(logs: LogsService) -> None:
     await seed(logs, 25)
-    seen: list[str] = []
-    token = None
-    calls = 0
-    while True:
-        calls += 1
-        params: dict[str, Any] = {"startFromHead": True, "limit": 10}
-        if token:
-            params["nextToken"] = token
-        page = await get(logs, **params)
-        assert len(page["events"]) <= 10
-        seen += messages(page)
-        if page["nextForwardToken"] == token:
-            assert page["events"] == []
-            break
-        token = page["nextForwardToken"]
-    assert seen == [f"m{i}" for i in range(25)]
-    assert calls == 4  # 10 + 10 + 5 + the empty page that repeats the token
+    pages, _ = await follow(logs, "nextForwardToken", startFromHead=True, limit=10)
+    assert pages == [
+        [f"m{i}" for i in range(0, 10)],
+        [f"m{i}" for i in range(10, 20)],
+        [f"m{i}" for i in range(20, 25)],
+    ]
 
 
 async def test_default_returns_the_last_page_and_pages_backward(logs: LogsService) -> None:
     await seed(logs, 25)
     last = await get(logs, limit=10)
     assert messages(last) == [f"m{i}" for i in range(15, 25)]
-    pages = [messages(last)]
-    token = last["nextBackwardToken"]
-    while True:
-        page = await get(logs, limit=10, nextToken=token)
-        if page["nextBackwardToken"] == token:
-            assert page["events"] == []
-            break
-        pages.append(messages(page))
-        token = page["nextBackwardToken"]
-    assert pages == [
-        [f"m{i}" for i in range(15, 25)],
-        [f"m{i}" for i in range(5, 15)],
-        [f"m{i}" for i in range(0, 5)],
-    ]
+    pages, _ = await follow(logs, "nextBackwardToken", last["nextBackwardToken"], limit=10)
+    assert pages == [[f"m{i}" for i in range(5, 15)], [f"m{i}" for i in range(0, 5)]]
 
 
 async def test_forward_token_from_a_backward_page_continues_after_it(logs: LogsService) -> None:
@@ -169,18 +167,12 @@ async def test_time_window_start_inclusive_end_exclusive(logs: LogsService) -> N
 
 async def test_window_with_paging_terminates_with_repeated_token(logs: LogsService) -> None:
     stamps = await seed(logs, 50)
-    window = {"startTime": stamps[10], "endTime": stamps[40], "startFromHead": True, "limit": 7}
-    seen: list[str] = []
-    token = None
-    for _ in range(20):
-        page = await get(logs, **window, **({"nextToken": token} if token else {}))
-        seen += messages(page)
-        if page["nextForwardToken"] == token:
-            break
-        token = page["nextForwardToken"]
-    else:
-        pytest.fail("paging did not terminate")
-    assert seen == [f"m{i}" for i in range(10, 40)]
+    window = {"startTime": stamps[10], "endTime": stamps[40], "limit": 7}
+    pages, _ = await follow(logs, "nextForwardToken", startFromHead=True, **window)
+    assert flat(pages) == [f"m{i}" for i in range(10, 40)]
+    assert max(len(page) for page in pages) == 7
+    backward, _ = await follow(logs, "nextBackwardToken", **window)
+    assert flat(reversed(backward)) == [f"m{i}" for i in range(10, 40)]
 
 
 async def test_empty_window_gives_equal_tokens(logs: LogsService) -> None:
@@ -195,17 +187,8 @@ async def test_equal_timestamps_page_in_ingestion_order(logs: LogsService) -> No
     await logs.append(
         "123456789012", "us-east-1", GROUP, STREAM, [(ts, f"same{i}") for i in range(9)]
     )
-    seen: list[str] = []
-    token = None
-    while True:
-        page = await get(
-            logs, startFromHead=True, limit=2, **({"nextToken": token} if token else {})
-        )
-        if page["nextForwardToken"] == token:
-            break
-        seen += messages(page)
-        token = page["nextForwardToken"]
-    assert seen == [f"same{i}" for i in range(9)]
+    pages, _ = await follow(logs, "nextForwardToken", startFromHead=True, limit=2)
+    assert flat(pages) == [f"same{i}" for i in range(9)]
 
 
 async def test_default_limit_is_ten_thousand_events(logs: LogsService) -> None:
