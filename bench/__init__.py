@@ -1,0 +1,1 @@
+"""Benchmarks: irisops against baselines measured in the same run (see run.py)."""

@@ -1,0 +1,358 @@
+"""Turning measurements into ratios, targets and a printed report (pure functions).
+
+Every number the bench reports as a result is a ratio against a baseline measured in the
+same run; absolute numbers appear only as context columns.
+
+Shapes read here (what bench/run.py writes as JSON):
+  cheap_calls[call] = {"irisops": POINTS, "moto": POINTS, "ceiling": POINTS}, where
+      POINTS = {"<clients>": {"rps", "p50_ms", "p99_ms", ...}} or {"error": "..."}
+  s3_64mb = {"size_bytes", "repeats", "client", "errors": {server: "..."},
+      "seconds": {"cp", "cp_fsync", "irisops_put", "irisops_get", "moto_put", ...: [s]}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MB = 1024 * 1024
+SERVERS = ("irisops", "moto")
+
+#: Cheap-call target: irisops throughput at this many clients vs moto's.
+CHEAP_TARGET_CLIENTS = 32
+CHEAP_TARGET_RATIO = 3.0
+#: 64 MB transfer targets: vs moto, and vs plain cp on the same disk.
+TRANSFER_TARGET_VS_MOTO = 2.0
+TRANSFER_TARGET_VS_CP = 0.40
+#: The generator must drive the trivial responder at least this much faster than the
+#: fastest server it measured, or the servers' numbers may be the generator's limit.
+GENERATOR_HEADROOM = 2.0
+
+
+# --- numbers -------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100), interpolating linearly between closest ranks."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile {q} is outside 0..100")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator; None when either is missing or the denominator is 0."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def mb_per_s(size_bytes: int, seconds: float) -> float:
+    return size_bytes / MB / seconds
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def fmt_number(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An aligned text table: first column left-aligned, the others right-aligned."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+            for i, cell in enumerate(cells)
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+# --- cheap calls -----------------------------------------------------------------------
+
+
+def point(entry: dict[str, Any], series: str, clients: int) -> dict[str, Any] | None:
+    """One measured point of a call (series: irisops, moto or ceiling), if there is one."""
+    points = entry.get(series) or {}
+    if "error" in points:
+        return None
+    return points.get(str(clients))
+
+
+def _field(p: dict[str, Any] | None, name: str) -> float | None:
+    return None if p is None else p[name]
+
+
+def client_counts(entry: dict[str, Any]) -> list[int]:
+    counts = {int(c) for s in (*SERVERS, "ceiling") for c in (entry.get(s) or {}) if c.isdigit()}
+    return sorted(counts)
+
+
+def cheap_call_rows(cheap: dict[str, Any]) -> list[list[str]]:
+    """Per call and client count: the three ratios, then absolute numbers as context."""
+    rows = []
+    for call, entry in cheap.items():
+        for n in client_counts(entry):
+            iris, moto = point(entry, "irisops", n), point(entry, "moto", n)
+            rows.append(
+                [
+                    call,
+                    str(n),
+                    fmt_ratio(ratio(_field(iris, "rps"), _field(moto, "rps"))),
+                    fmt_ratio(ratio(_field(iris, "p50_ms"), _field(moto, "p50_ms"))),
+                    fmt_ratio(ratio(_field(iris, "p99_ms"), _field(moto, "p99_ms"))),
+                    fmt_number(_field(iris, "rps")),
+                    fmt_number(_field(moto, "rps")),
+                    fmt_number(_field(iris, "p50_ms"), 2),
+                    fmt_number(_field(moto, "p50_ms"), 2),
+                    fmt_number(_field(iris, "p99_ms"), 2),
+                    fmt_number(_field(moto, "p99_ms"), 2),
+                    fmt_number(_field(iris, "server_cpu_cores"), 2),
+                    fmt_number(_field(moto, "server_cpu_cores"), 2),
+                ]
+            )
+    return rows
+
+
+CHEAP_HEADERS = [
+    "call",
+    "clients",
+    "req/s iris/moto",
+    "p50 iris/moto",
+    "p99 iris/moto",
+    "iris req/s",
+    "moto req/s",
+    "iris p50 ms",
+    "moto p50 ms",
+    "iris p99 ms",
+    "moto p99 ms",
+    "iris CPU",
+    "moto CPU",
+]
+
+
+def cheap_call_errors(cheap: dict[str, Any]) -> list[str]:
+    return [
+        f"{call} {series}: {entry[series]['error']}"
+        for call, entry in cheap.items()
+        for series in (*SERVERS, "ceiling")
+        if "error" in (entry.get(series) or {})
+    ]
+
+
+def generator_rows(cheap: dict[str, Any]) -> list[list[str]]:
+    """Per call and client count: the generator's ceiling over the fastest server, and
+    how busy the generator was while driving that server."""
+    rows = []
+    for call, entry in cheap.items():
+        for n in client_counts(entry):
+            ceiling = point(entry, "ceiling", n)
+            measured = [p for s in SERVERS if (p := point(entry, s, n)) is not None]
+            fastest = max(measured, key=lambda p: p["rps"], default=None)
+            headroom = ratio(_field(ceiling, "rps"), _field(fastest, "rps"))
+            rows.append(
+                [
+                    call,
+                    str(n),
+                    fmt_ratio(headroom),
+                    generator_verdict(headroom),
+                    str((ceiling or fastest or {}).get("generator", "n/a")),
+                    fmt_number(_field(ceiling, "rps")),
+                    fmt_number(_field(fastest, "rps")),
+                    fmt_number((fastest or {}).get("generator_cpu_cores"), 2),
+                ]
+            )
+    return rows
+
+
+def generator_verdict(headroom: float | None) -> str:
+    if headroom is None:
+        return "n/a"
+    return "OK" if headroom >= GENERATOR_HEADROOM else f"TOO LOW (<{GENERATOR_HEADROOM:g}x)"
+
+
+GENERATOR_HEADERS = [
+    "request",
+    "clients",
+    "ceiling/fastest",
+    "verdict",
+    "generator",
+    "trivial req/s",
+    "fastest server req/s",
+    "gen CPU then",
+]
+
+
+# --- 64 MB transfers -------------------------------------------------------------------
+
+
+def transfer_rates(transfer: dict[str, Any]) -> dict[str, float]:
+    """Median MB/s of every series measured (cp, cp_fsync, irisops_put, moto_get, ...)."""
+    size = transfer["size_bytes"]
+    return {
+        name: mb_per_s(size, median(seconds))
+        for name, seconds in transfer.get("seconds", {}).items()
+        if seconds
+    }
+
+
+def transfer_rows(transfer: dict[str, Any]) -> list[list[str]]:
+    rates = transfer_rates(transfer)
+    rows = []
+    for op in ("put", "get"):
+        iris, moto = rates.get(f"irisops_{op}"), rates.get(f"moto_{op}")
+        cp, cp_fsync = rates.get("cp"), rates.get("cp_fsync")
+        rows.append(
+            [
+                op.upper(),
+                fmt_ratio(ratio(iris, moto)),
+                fmt_ratio(ratio(iris, cp)),
+                fmt_ratio(ratio(iris, cp_fsync)),
+                fmt_number(iris),
+                fmt_number(moto),
+                fmt_number(cp),
+                fmt_number(cp_fsync),
+            ]
+        )
+    return rows
+
+
+TRANSFER_HEADERS = [
+    "op",
+    "iris/moto",
+    "iris/cp",
+    "iris/(cp+fsync)",
+    "iris MB/s",
+    "moto MB/s",
+    "cp MB/s",
+    "cp+fsync MB/s",
+]
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    threshold: float
+    measured: float | None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.measured is None:
+            return "SKIP"
+        return "PASS" if self.measured >= self.threshold else "FAIL"
+
+
+def _errors_note(errors: dict[str, str], names: Sequence[str]) -> str:
+    return "; ".join(f"{n}: {errors[n]}" for n in names if n in errors)
+
+
+def evaluate_targets(results: dict[str, Any]) -> list[Target]:
+    targets = []
+    n = CHEAP_TARGET_CLIENTS
+    for call, entry in results.get("cheap_calls", {}).items():
+        iris, moto = point(entry, "irisops", n), point(entry, "moto", n)
+        errors = {s: entry[s]["error"] for s in SERVERS if "error" in (entry.get(s) or {})}
+        targets.append(
+            Target(
+                f"{call} req/s @{n} clients vs moto",
+                CHEAP_TARGET_RATIO,
+                ratio(_field(iris, "rps"), _field(moto, "rps")),
+                _errors_note(errors, SERVERS),
+            )
+        )
+    transfer = results.get("s3_64mb")
+    if transfer is not None:
+        rates = transfer_rates(transfer) if "size_bytes" in transfer else {}
+        errors = transfer.get("errors", {})
+        if "error" in transfer:
+            errors = {"bench": transfer["error"]}
+        for op in ("put", "get"):
+            iris = rates.get(f"irisops_{op}")
+            for baseline, series, threshold in (
+                ("moto", f"moto_{op}", TRANSFER_TARGET_VS_MOTO),
+                ("cp", "cp", TRANSFER_TARGET_VS_CP),
+            ):
+                targets.append(
+                    Target(
+                        f"S3 64 MB {op.upper()} MB/s vs {baseline}",
+                        threshold,
+                        ratio(iris, rates.get(series)),
+                        _errors_note(errors, ("bench", "irisops", baseline)),
+                    )
+                )
+    return targets
+
+
+def target_rows(targets: Sequence[Target]) -> list[list[str]]:
+    return [
+        [t.verdict, t.name, f">= {t.threshold:g}x", fmt_ratio(t.measured), t.note] for t in targets
+    ]
+
+
+# --- the whole report ------------------------------------------------------------------
+
+
+def render_report(results: dict[str, Any]) -> str:
+    conditions = results.get("conditions", {})
+    out = ["irisops benchmarks: ratios against baselines measured in this run"]
+    out += [f"  {key}: {value}" for key, value in conditions.items()]
+    cheap = results.get("cheap_calls", {})
+    if cheap:
+        out += [
+            "",
+            "Load generator check (same generator and request against a trivial responder):",
+            render_table(GENERATOR_HEADERS, generator_rows(cheap)),
+            "",
+            "Cheap calls (req/s ratio: higher is better for irisops; latency ratios: lower is):",
+            render_table(CHEAP_HEADERS, cheap_call_rows(cheap)),
+        ]
+        out += [f"  ERROR {line}" for line in cheap_call_errors(cheap)]
+    transfer = results.get("s3_64mb")
+    if transfer:
+        out.append("")
+        if "error" in transfer:
+            out.append(f"S3 64 MB transfers: ERROR {transfer['error']}")
+        else:
+            out += [
+                f"S3 {transfer['size_bytes'] // MB} MB transfers "
+                f"(median of {transfer['repeats']}; client: {transfer['client']}):",
+                render_table(TRANSFER_HEADERS, transfer_rows(transfer)),
+            ]
+            out += [f"  ERROR {name}: {text}" for name, text in transfer["errors"].items()]
+    targets = evaluate_targets(results)
+    if targets:
+        out += [
+            "",
+            "Targets:",
+            render_table(["verdict", "target", "needs", "measured", "note"], target_rows(targets)),
+        ]
+    return "\n".join(out)
+
+
+def failed(results: dict[str, Any]) -> bool:
+    """Whether any entry errored (a bench of errors is no bench: the run exits non-zero)."""
+    cheap = results.get("cheap_calls", {})
+    transfer = results.get("s3_64mb") or {}
+    return bool(cheap_call_errors(cheap) or transfer.get("error") or transfer.get("errors"))
