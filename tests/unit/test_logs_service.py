@@ -528,6 +528,12 @@ async def test_append_creates_on_demand_sorts_and_publishes(logs: LogsService) -
     assert [e["message"] for e in page["events"]] == ["one", "two", "three"]
 
 
+async def test_append_rejects_negative_timestamps(logs: LogsService) -> None:
+    with pytest.raises(ValueError):
+        await logs.append(ACCOUNT, REGION, "g", "s", [(-1, "before the epoch")])
+    assert logs.snapshot() == {"logGroups": []}
+
+
 async def test_put_log_events_publishes_events_appended(logs: LogsService) -> None:
     await group_with_stream(logs)
     with logs.bus.subscribe() as sub:

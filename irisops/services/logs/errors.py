@@ -45,3 +45,11 @@ def stream_not_found() -> ResourceNotFound:
 
 def invalid_token() -> InvalidParameter:
     return InvalidParameter(INVALID_TOKEN)
+
+
+def deletion_protected(name: str) -> LogsValidation:
+    # unconfirmed text
+    return LogsValidation(
+        f"Log group {name} has deletion protection enabled. Disable deletion protection "
+        "before deleting it."
+    )
