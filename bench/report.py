@@ -7,7 +7,8 @@ Shapes read here (what bench/run.py writes as JSON):
   cheap_calls[call] = {"irisops": POINTS, "moto": POINTS, "ceiling": POINTS}, where
       POINTS = {"<clients>": {"rps", "p50_ms", "p99_ms", ...}} or {"error": "..."}
   s3_64mb = {"size_bytes", "repeats", "client", "errors": {server: "..."},
-      "seconds": {"cp", "cp_fsync", "irisops_put", "irisops_get", "moto_put", ...: [s]}}
+      "seconds": {"cp", "cp_fsync", "irisops_put", "irisops_get", "moto_put", "moto_get",
+                  "trivial_put", "trivial_get": [seconds, ...]}}
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def point(entry: dict[str, Any], series: str, clients: int) -> dict[str, Any] | 
 
 
 def _field(p: dict[str, Any] | None, name: str) -> float | None:
-    return None if p is None else p[name]
+    return None if p is None else p.get(name)
 
 
 def client_counts(entry: dict[str, Any]) -> list[int]:
@@ -220,6 +221,7 @@ def transfer_rows(transfer: dict[str, Any]) -> list[list[str]]:
     for op in ("put", "get"):
         iris, moto = rates.get(f"irisops_{op}"), rates.get(f"moto_{op}")
         cp, cp_fsync = rates.get("cp"), rates.get("cp_fsync")
+        ceiling = rates.get(f"trivial_{op}")
         rows.append(
             [
                 op.upper(),
@@ -230,6 +232,8 @@ def transfer_rows(transfer: dict[str, Any]) -> list[list[str]]:
                 fmt_number(moto),
                 fmt_number(cp),
                 fmt_number(cp_fsync),
+                fmt_ratio(ratio(iris, ceiling)),
+                fmt_number(ceiling),
             ]
         )
     return rows
@@ -244,6 +248,8 @@ TRANSFER_HEADERS = [
     "moto MB/s",
     "cp MB/s",
     "cp+fsync MB/s",
+    "iris/trivial",
+    "trivial MB/s",
 ]
 
 
@@ -337,7 +343,9 @@ def render_report(results: dict[str, Any]) -> str:
         else:
             out += [
                 f"S3 {transfer['size_bytes'] // MB} MB transfers "
-                f"(median of {transfer['repeats']}; client: {transfer['client']}):",
+                f"(median of {transfer['repeats']}; client: {transfer['client']}; "
+                "trivial: the same client against a trivial server that drops PUT bodies "
+                "and sendfile()s GETs, i.e. what client and loopback manage at all):",
                 render_table(TRANSFER_HEADERS, transfer_rows(transfer)),
             ]
             out += [f"  ERROR {name}: {text}" for name, text in transfer["errors"].items()]

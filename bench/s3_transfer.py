@@ -1,15 +1,22 @@
 """S3 PUT and GET of one large object: irisops vs moto vs ``cp`` on the same disk.
 
-The client is curl on a presigned URL (``-T FILE`` to PUT, ``-o FILE`` to GET), the same
-for both servers; its own ``time_total`` is the measurement. The baselines are ``cp`` of
-the same file in the same directory tree, and ``cp`` followed by fsync of the copy and
-its directory (what irisops does for an acknowledged object with fsync on). Every
-measurement starts after a ``sync`` so no one pays for another's dirty pages.
+Client: curl on a presigned URL, the same for both servers (``-T FILE`` to PUT; GETs go
+into /dev/null, because writing the download to a file caps curl itself at about what
+the servers send; one untimed GET per server into a file is compared byte for byte with
+what was PUT). curl's own ``time_total`` is the measurement. The same curl against the
+trivial responder (drops a PUT body, ``sendfile``s a GET) shows what client and loopback
+manage at all: a server near it is limited by them, not by itself.
+
+Baselines: ``cp`` of the same file in the same directory tree, and ``cp`` followed by
+fsync of the copy and its directory (what irisops does for an acknowledged object with
+fsync on). All servers run at once and every round measures everything back to back,
+each after a ``sync``, so drift on the machine and dirty pages hit all alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import shutil
 import subprocess
@@ -25,6 +32,7 @@ from bench.signing import client
 
 BUCKET = "bench-transfer"
 CHUNK = 1024 * 1024
+OPS = ("put", "get")
 
 
 @dataclass
@@ -98,32 +106,39 @@ def curl(args: list[str], expected_bytes: int, what: str) -> float:
     return float(total)
 
 
-def transfer_server(url: str, source: Path, settings: Settings) -> dict[str, list[float]]:
-    s3 = client("s3", url)
-    s3.create_bucket(Bucket=BUCKET)
-    size = settings.size_bytes
-    put: list[float] = []
-    for i in range(settings.repeats):
-        key = f"big-{i}"
-        target = s3.generate_presigned_url(
-            "put_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=3600
+class Endpoint:
+    """One server under test, or the trivial responder, as curl sees it."""
+
+    def __init__(self, name: str, url: str, settings: Settings, *, s3: bool = True) -> None:
+        self.name = name
+        self.url = url
+        self.settings = settings
+        self.s3 = client("s3", url) if s3 else None
+        if self.s3 is not None:
+            self.s3.create_bucket(Bucket=BUCKET)
+
+    def _url(self, operation: str, key: str) -> str:
+        if self.s3 is None:  # the trivial responder: any PUT path, GET /blob
+            return f"{self.url}/{'blob' if operation == 'get_object' else 'sink'}"
+        return self.s3.generate_presigned_url(
+            operation, Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=3600
         )
-        put.append(curl(["-T", str(source), "-o", os.devnull, target], size, f"PUT {key}"))
-    head = s3.head_object(Bucket=BUCKET, Key=f"big-{settings.repeats - 1}")
-    if head["ContentLength"] != size:
-        raise RuntimeError(f"stored object has {head['ContentLength']} bytes, sent {size}")
-    get: list[float] = []
-    fetched = settings.work_dir / "fetched.bin"
-    for i in range(settings.repeats):
-        key = f"big-{i}"
-        target = s3.generate_presigned_url(
-            "get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=3600
-        )
-        get.append(curl(["-o", str(fetched), target], size, f"GET {key}"))
-        if fetched.stat().st_size != size:
-            raise RuntimeError(f"GET {key} wrote {fetched.stat().st_size} bytes")
+
+    def put(self, source: Path, key: str) -> float:
+        target = self._url("put_object", key)
+        return curl(["-T", str(source), "-o", os.devnull, target], self.settings.size_bytes, key)
+
+    def get(self, key: str) -> float:
+        return curl(["-o", os.devnull, self._url("get_object", key)], self.settings.size_bytes, key)
+
+    def verify(self, source: Path, key: str) -> None:
+        """One untimed GET into a file, compared byte for byte with what was PUT."""
+        fetched = self.settings.work_dir / f"fetched-{self.name}.bin"
+        curl(["-o", str(fetched), self._url("get_object", key)], self.settings.size_bytes, key)
+        same = filecmp.cmp(source, fetched, shallow=False)
         fetched.unlink()
-    return {"put": put, "get": get}
+        if not same:
+            raise RuntimeError(f"{key} read back from {self.name} differs from the file sent")
 
 
 @contextlib.contextmanager
@@ -138,6 +153,28 @@ SERVERS: dict[str, Callable[[Path], contextlib.AbstractContextManager[servers.Ru
 }
 
 
+def measure_round(
+    round_no: int,
+    source: Path,
+    copy: Path,
+    endpoints: dict[str, Endpoint],
+    seconds: dict[str, list[float]],
+    errors: dict[str, str],
+) -> None:
+    """One of each measurement, back to back, so drift on the machine hits all alike."""
+    seconds["cp"].append(time_cp(source, copy, fsync=False))
+    seconds["cp_fsync"].append(time_cp(source, copy, fsync=True))
+    key = f"big-{round_no}"
+    for name, endpoint in list(endpoints.items()):
+        try:
+            seconds[f"{name}_put"].append(endpoint.put(source, key))
+            seconds[f"{name}_get"].append(endpoint.get(key))
+        except Exception as exc:
+            log(f"64 MB transfers: {name} failed: {error_text(exc)}")
+            errors[name] = error_text(exc)
+            del endpoints[name]
+
+
 def run(settings: Settings) -> dict[str, Any]:
     if not shutil.which("curl"):
         return {"error": "curl is not installed"}
@@ -145,27 +182,35 @@ def run(settings: Settings) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     source = work / "source.bin"
     make_source(source, settings.size_bytes)
-    seconds: dict[str, list[float]] = {}
+    names = ["trivial", *SERVERS]
+    seconds: dict[str, list[float]] = {
+        name: [] for name in ["cp", "cp_fsync", *(f"{n}_{op}" for n in names for op in OPS)]
+    }
     errors: dict[str, str] = {}
-    log("64 MB transfers: cp baselines")
-    copy = work / "copy.bin"
-    seconds["cp"] = [time_cp(source, copy, fsync=False) for _ in range(settings.repeats)]
-    seconds["cp_fsync"] = [time_cp(source, copy, fsync=True) for _ in range(settings.repeats)]
-    for name, start in SERVERS.items():
-        log(f"64 MB transfers: {name}")
-        try:
-            with start(work) as running:
-                measured = transfer_server(running.url, source, settings)
-            seconds[f"{name}_put"] = measured["put"]
-            seconds[f"{name}_get"] = measured["get"]
-        except Exception as exc:
-            log(f"64 MB transfers: {name} failed: {error_text(exc)}")
-            errors[name] = error_text(exc)
+    with contextlib.ExitStack() as stack:
+        responder = stack.enter_context(servers.trivial_responder(source))
+        endpoints = {"trivial": Endpoint("trivial", responder.url, settings, s3=False)}
+        for name, start in SERVERS.items():
+            try:
+                running = stack.enter_context(start(work))
+                endpoints[name] = Endpoint(name, running.url, settings)
+            except Exception as exc:
+                log(f"64 MB transfers: {name} did not start: {error_text(exc)}")
+                errors[name] = error_text(exc)
+        for round_no in range(settings.repeats):
+            log(f"64 MB transfers: round {round_no + 1} of {settings.repeats}")
+            measure_round(round_no, source, work / "copy.bin", endpoints, seconds, errors)
+        for name, endpoint in endpoints.items():
+            if name != "trivial":
+                try:
+                    endpoint.verify(source, f"big-{settings.repeats - 1}")
+                except Exception as exc:
+                    errors[name] = error_text(exc)
     source.unlink()
     return {
         "size_bytes": settings.size_bytes,
         "repeats": settings.repeats,
-        "client": "curl, presigned URLs, -H 'Expect:'",
+        "client": "curl, presigned URLs, no Expect: 100-continue, GET into /dev/null",
         "seconds": seconds,
         "errors": errors,
     }

@@ -108,11 +108,12 @@ def moto(work_dir: Path) -> Iterator[Running]:
 
 
 @contextlib.contextmanager
-def trivial_responder() -> Iterator[Running]:
-    """bench/responder.py: a canned 200 for every request, as fast as asyncio goes."""
+def trivial_responder(blob: Path | None = None) -> Iterator[Running]:
+    """bench/responder.py: a canned 200 for every request (and ``GET /blob``: the blob)."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, str(BENCH_DIR / "responder.py"), HOST, str(port)],
+        [sys.executable, str(BENCH_DIR / "responder.py"), HOST, str(port)]
+        + ([str(blob)] if blob else []),
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
