@@ -97,7 +97,18 @@ class RequestBody:
         return cls(stream, content_length)
 
     async def chunks(self, size: int = CHUNK) -> AsyncIterator[bytes]:
-        """The payload in chunks of at most ``size`` bytes, as they arrive."""
+        """The payload in chunks of at most ``size`` bytes, as they arrive.
+
+        A connection lost before the end of the payload is S3's ``IncompleteBody``, so a
+        handler cleans up after it like after any other failed request.
+        """
+        try:
+            async for chunk in self._payload(size):
+                yield chunk
+        except ConnectionResetError as exc:
+            raise IncompleteBody() from exc
+
+    async def _payload(self, size: int) -> AsyncIterator[bytes]:
         while True:
             chunk = await self._stream.readany()
             if not chunk:
@@ -119,7 +130,7 @@ class AwsChunkedBody(RequestBody):
     belong to the gateway's authentication, which is off unless strict auth is on.
     """
 
-    async def chunks(self, size: int = CHUNK) -> AsyncIterator[bytes]:
+    async def _payload(self, size: int) -> AsyncIterator[bytes]:
         received = 0
         while True:
             chunk_size = await self._chunk_header()

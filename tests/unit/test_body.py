@@ -120,3 +120,14 @@ async def test_decoded_length_mismatch_is_incomplete_body() -> None:
     with pytest.raises(AwsError) as info:
         await body.read()
     assert info.value.code == "IncompleteBody"
+
+
+async def test_a_connection_lost_mid_body_is_incomplete_body() -> None:
+    loop = asyncio.get_running_loop()
+    reader = StreamReader(BaseProtocol(loop), 2**16, loop=loop)
+    reader.feed_data(b"half of it")
+    reader.set_exception(ConnectionResetError("Connection lost"))
+    body = RequestBody.from_stream(reader, {}, 100)
+    with pytest.raises(AwsError) as info:
+        await body.read()
+    assert (info.value.code, info.value.status) == ("IncompleteBody", 400)
