@@ -17,7 +17,7 @@ from irisops.services.s3.blobs import BlobStore
 from irisops.services.s3.conditions import etag_matches
 from irisops.services.s3.errors import AccessDenied, NoSuchBucket, NoSuchKey, PreconditionFailed
 from irisops.services.s3.names import object_arn
-from irisops.services.s3.records import OBJECT_COLUMNS, ObjectRecord
+from irisops.services.s3.records import OBJECT_COLUMNS, ObjectRecord, timestamp
 from irisops.services.s3.schema import SCHEMA
 
 BUCKET_SQL = "SELECT name, account, region, created, tags FROM s3_buckets WHERE name = ?"
@@ -86,7 +86,7 @@ class S3Base(Service):
                     "name": row["name"],
                     "account": row["account"],
                     "region": row["region"],
-                    "created": row["created"],
+                    "created": timestamp(row["created"]).isoformat(),
                     "objects": objects,
                     "bytes": size or 0,
                 }

@@ -36,7 +36,7 @@ from irisops.services.s3.errors import (
     NoSuchUpload,
 )
 from irisops.services.s3.integrity import Integrity
-from irisops.services.s3.listing import check_max, common_prefix, prefix_upper_bound, url_encode
+from irisops.services.s3.listing import check_max
 from irisops.services.s3.names import canonical_user_id, check_key, object_arn
 from irisops.services.s3.objects import (
     MAX_PART_NUMBER,
@@ -482,105 +482,3 @@ class MultipartOperations(S3Base):
             out["ChecksumAlgorithm"] = upload.checksum_algorithm
             out["ChecksumType"] = upload.checksum_type
         return out
-
-    async def list_multipart_uploads(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
-        bucket = params["Bucket"]
-        self.require_bucket(bucket, params)
-        max_uploads = check_max(params.get("MaxUploads"), "max-uploads")
-        prefix = params.get("Prefix") or ""
-        delimiter = params.get("Delimiter") or None
-        key_marker = params.get("KeyMarker") or ""
-        upload_id_marker = params.get("UploadIdMarker") or ""
-        rows = await self._uploads_from(bucket, prefix, key_marker)
-        rows = self._after_markers(rows, prefix, delimiter, key_marker, upload_id_marker)
-        url = params.get("EncodingType") == "url"
-
-        def encode(value: str) -> str:
-            return url_encode(value) if url else value
-
-        uploads: list[dict[str, Any]] = []
-        prefixes: list[str] = []
-        truncated = False
-        last_key = last_upload = None
-        for row in rows:
-            rolled = common_prefix(row["key"], prefix, delimiter)
-            if rolled is not None and prefixes and prefixes[-1] == rolled:
-                continue
-            if len(uploads) + len(prefixes) == max_uploads:
-                truncated = True
-                break
-            if rolled is not None:
-                prefixes.append(rolled)
-                last_key, last_upload = rolled, None
-                continue
-            owner = {"ID": canonical_user_id(row["account"])}
-            entry: dict[str, Any] = {
-                "UploadId": row["upload_id"],
-                "Key": encode(row["key"]),
-                "Initiated": timestamp(row["initiated"]),
-                "StorageClass": row["storage_class"],
-                "Owner": owner,
-                "Initiator": owner,
-            }
-            if row["checksum_algorithm"]:
-                entry["ChecksumAlgorithm"] = row["checksum_algorithm"]
-                entry["ChecksumType"] = row["checksum_type"]
-            uploads.append(entry)
-            last_key, last_upload = row["key"], row["upload_id"]
-        out: dict[str, Any] = {
-            "Bucket": bucket,
-            "KeyMarker": encode(key_marker),
-            "UploadIdMarker": upload_id_marker,
-            "Prefix": encode(prefix),
-            "MaxUploads": max_uploads,
-            "IsTruncated": truncated,
-        }
-        if last_key is not None:
-            out["NextKeyMarker"] = encode(last_key)
-            out["NextUploadIdMarker"] = last_upload or ""
-        if uploads:
-            out["Uploads"] = uploads
-        if prefixes:
-            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in prefixes]
-        if delimiter:
-            out["Delimiter"] = encode(delimiter)
-        if url:
-            out["EncodingType"] = "url"
-        return out
-
-    async def _uploads_from(self, bucket: str, prefix: str, key_marker: str) -> list[sqlite3.Row]:
-        sql = (
-            "SELECT upload_id, key, account, initiated, storage_class, checksum_algorithm, "
-            "checksum_type FROM s3_uploads WHERE bucket = ? AND key >= ?"
-        )
-        args: list[Any] = [bucket, max(prefix, key_marker)]
-        upper = prefix_upper_bound(prefix) if prefix else None
-        if upper is not None:
-            sql += " AND key < ?"
-            args.append(upper)
-        sql += " ORDER BY key, initiated, upload_id"
-        return await self.store.query(sql, args)
-
-    @staticmethod
-    def _after_markers(
-        rows: list[sqlite3.Row],
-        prefix: str,
-        delimiter: str | None,
-        key_marker: str,
-        upload_id_marker: str,
-    ) -> list[sqlite3.Row]:
-        """Rows past (key-marker, upload-id-marker), as S3 pages multipart uploads."""
-        if not key_marker:
-            return rows
-        marker_prefix = common_prefix(key_marker, prefix, delimiter)
-        if marker_prefix is not None and marker_prefix == key_marker:
-            return [row for row in rows if not row["key"].startswith(key_marker)]
-        if upload_id_marker:
-            same_key = [row["upload_id"] for row in rows if row["key"] == key_marker]
-            if upload_id_marker in same_key:
-                position = same_key.index(upload_id_marker)
-                keep = set(same_key[position + 1 :])
-                return [row for row in rows if row["key"] > key_marker or row["upload_id"] in keep]
-        return [row for row in rows if row["key"] > key_marker]

@@ -30,14 +30,7 @@ from irisops.services.s3.errors import (
     PreconditionFailed,
 )
 from irisops.services.s3.integrity import Integrity
-from irisops.services.s3.listing import (
-    check_max,
-    decode_token,
-    encode_token,
-    list_page,
-    url_encode,
-)
-from irisops.services.s3.names import canonical_user_id, check_key
+from irisops.services.s3.names import check_key
 from irisops.services.s3.records import (
     STANDARD,
     Attributes,
@@ -58,16 +51,6 @@ RESPONSE_OVERRIDES = (
     "ContentType",
     "Expires",
 )
-_LIST_COLUMNS = "key, etag, size, modified, storage_class, checksum_algorithm, checksum_type"
-_LIST_SQL = {
-    (inclusive, bounded): (
-        f"SELECT {_LIST_COLUMNS} FROM s3_objects WHERE bucket = ? "
-        f"AND key {'>=' if inclusive else '>'} ? {'AND key < ? ' if bounded else ''}"
-        "ORDER BY key LIMIT ?"
-    )
-    for inclusive in (True, False)
-    for bounded in (True, False)
-}
 
 
 class MissingContentLength(AwsError):
@@ -110,26 +93,6 @@ def copy_source_conditions(record: ObjectRecord, params: dict[str, Any]) -> None
         if_unmodified_since=params.get("CopySourceIfUnmodifiedSince"),
         copy_source=True,
     )
-
-
-def listed_object(row: sqlite3.Row, encode: Any, owner: dict[str, str] | None) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "Key": encode(row["key"]),
-        "LastModified": timestamp(row["modified"]),
-        "ETag": quoted(row["etag"]),
-        "Size": row["size"],
-        "StorageClass": row["storage_class"],
-    }
-    if row["checksum_algorithm"]:
-        entry["ChecksumAlgorithm"] = [row["checksum_algorithm"]]
-        entry["ChecksumType"] = row["checksum_type"]
-    if owner is not None:
-        entry["Owner"] = owner
-    return entry
-
-
-def _as_is(value: str) -> str:
-    return value
 
 
 class ObjectOperations(S3Base):
@@ -512,93 +475,3 @@ class ObjectOperations(S3Base):
             )
 
         await self.store.write(update)
-
-    # -- listing ---------------------------------------------------------------------------
-
-    def _fetch_keys(self, bucket: str) -> Any:
-        def fetch(lower: str, inclusive: bool, upper: str | None, limit: int) -> list[Any]:
-            sql = _LIST_SQL[(inclusive, upper is not None)]
-            args = (bucket, lower, upper, limit) if upper is not None else (bucket, lower, limit)
-            return self.store.read(sql, args)
-
-        return fetch
-
-    async def list_objects_v2(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = params["Bucket"]
-        owner_row = self.require_bucket(bucket, params)
-        max_keys = check_max(params.get("MaxKeys"), "max-keys")
-        prefix = params.get("Prefix") or ""
-        delimiter = params.get("Delimiter") or None
-        token = params.get("ContinuationToken")
-        start_after = params.get("StartAfter")
-        marker = decode_token(token) if token else start_after
-        page = list_page(
-            self._fetch_keys(bucket),
-            prefix=prefix,
-            delimiter=delimiter,
-            marker=marker,
-            max_keys=max_keys,
-        )
-        url = params.get("EncodingType") == "url"
-        encode = url_encode if url else _as_is
-        owner = (
-            {"ID": canonical_user_id(owner_row["account"])} if params.get("FetchOwner") else None
-        )
-        out: dict[str, Any] = {
-            "Name": bucket,
-            "Prefix": encode(prefix),
-            "MaxKeys": max_keys,
-            "KeyCount": len(page.rows) + len(page.prefixes),
-            "IsTruncated": page.truncated,
-        }
-        if page.rows:
-            out["Contents"] = [listed_object(row, encode, owner) for row in page.rows]
-        if page.prefixes:
-            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.prefixes]
-        if delimiter:
-            out["Delimiter"] = encode(delimiter)
-        if url:
-            out["EncodingType"] = "url"
-        if token:
-            out["ContinuationToken"] = token
-        if start_after is not None:
-            out["StartAfter"] = encode(start_after)
-        if page.truncated and page.last is not None:
-            out["NextContinuationToken"] = encode_token(page.last)
-        return out
-
-    async def list_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = params["Bucket"]
-        owner_row = self.require_bucket(bucket, params)
-        max_keys = check_max(params.get("MaxKeys"), "max-keys")
-        prefix = params.get("Prefix") or ""
-        delimiter = params.get("Delimiter") or None
-        marker = params.get("Marker") or ""
-        page = list_page(
-            self._fetch_keys(bucket),
-            prefix=prefix,
-            delimiter=delimiter,
-            marker=marker or None,
-            max_keys=max_keys,
-        )
-        url = params.get("EncodingType") == "url"
-        encode = url_encode if url else _as_is
-        owner = {"ID": canonical_user_id(owner_row["account"])}
-        out: dict[str, Any] = {
-            "Name": bucket,
-            "Prefix": encode(prefix),
-            "Marker": encode(marker),
-            "MaxKeys": max_keys,
-            "IsTruncated": page.truncated,
-        }
-        if page.rows:
-            out["Contents"] = [listed_object(row, encode, owner) for row in page.rows]
-        if page.prefixes:
-            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.prefixes]
-        if delimiter:
-            out["Delimiter"] = encode(delimiter)
-            if page.truncated and page.last is not None:
-                out["NextMarker"] = encode(page.last)
-        if url:
-            out["EncodingType"] = "url"
-        return out

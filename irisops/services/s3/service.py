@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from irisops.services.s3.bucket_listings import BucketListings
 from irisops.services.s3.buckets import BucketOperations
 from irisops.services.s3.multipart import MultipartOperations
 from irisops.services.s3.objects import ObjectOperations
 
 
-class S3Service(BucketOperations, ObjectOperations, MultipartOperations):
+class S3Service(BucketOperations, ObjectOperations, MultipartOperations, BucketListings):
     """The S3 API: one handler per operation, grouped by what it works on."""
 
     #: Root elements of outputs whose payload is not a member: the botocore model does not
