@@ -21,6 +21,15 @@ from pathlib import Path
 SAMPLE_RATE = 250
 TOP = 25
 _LINE_NUMBER = re.compile(r":\d+\)$")
+#: Leaf frames of threads that are only waiting (py-spy does not always see them idle):
+#: a thread-pool worker whose innermost frame is its own loop is waiting for work.
+IDLE_LEAVES = frozenset(
+    {
+        "_worker (concurrent/futures/thread.py)",
+        "Condition.wait (threading.py)",
+        "Event.wait (threading.py)",
+    }
+)
 
 
 def find_py_spy() -> str:
@@ -37,10 +46,11 @@ def function_of(frame: str) -> str:
 
 
 def summarize(collapsed: Iterable[str], top: int = TOP) -> str:
-    """Self and inclusive sample shares per function from py-spy's collapsed stacks."""
+    """Self and inclusive sample shares per function from py-spy's collapsed stacks,
+    leaving out threads that only wait."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    total = 0
+    total = idle = 0
     for line in collapsed:
         stack, _, count_text = line.rstrip("\n").rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -49,13 +59,16 @@ def summarize(collapsed: Iterable[str], top: int = TOP) -> str:
         frames = [function_of(f) for f in stack.split(";") if f]
         if not frames:
             continue
+        if frames[-1] in IDLE_LEAVES:
+            idle += count
+            continue
         total += count
         own[frames[-1]] += count
         for name in set(frames):
             inclusive[name] += count
     if not total:
         return "no samples"
-    out = [f"{total} samples"]
+    out = [f"{total} samples on CPU ({idle} more of threads waiting, left out)"]
     for title, counter in (("self (on CPU in the function itself)", own), ("inclusive", inclusive)):
         out.append(f"\n{title}:")
         for name, count in counter.most_common(top):

@@ -83,6 +83,8 @@ def conditions(generator: LoadGenerator, duration: int) -> dict[str, str]:
         "cpus": f"generator confined to CPU {generator.cpu}, servers free on all"
         if generator.cpu is not None
         else "nothing pinned",
+        "disk": "irisops' data dirs, moto's spooled objects and the cp copies all under "
+        "bench/results/work-* (one file system)",
         "network": "127.0.0.1 only",
     }
 
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="work-", dir=RESULTS_DIR))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     results: dict[str, Any] = {"started": stamp, "quick": args.quick}
+    profile_dir = RESULTS_DIR / f"profile-{stamp}" if args.profile else None
     try:
         calls = [c for c in cheap_calls.CALLS if c.name in wanted]
         generator = LoadGenerator(args.generator, cpus.generator_cpu() if args.pin else None)
@@ -106,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
                 duration_s=duration,
                 warmup_s=1,
                 work_dir=work_dir,
-                profile_dir=RESULTS_DIR / f"profile-{stamp}" if args.profile else None,
+                profile_dir=profile_dir,
             )
             results["cheap_calls"] = cheap_calls.run(calls, generator, settings)
         if TRANSFER in wanted:
-            settings = s3_transfer.Settings(64 * MB, repeats, work_dir / "transfer")
+            settings = s3_transfer.Settings(64 * MB, repeats, work_dir / "transfer", profile_dir)
             results["s3_64mb"] = s3_transfer.run(settings)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
@@ -120,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(results, indent=2) + "\n")
     shutil.copyfile(out, RESULTS_DIR / "latest.json")
     log(f"results written to {out.relative_to(ROOT)}")
+    if profile_dir is not None:
+        log(f"profiles (py-spy stacks and summaries) in {profile_dir.relative_to(ROOT)}")
     if failed(results):
         log("FAILED: some entries errored (see ERROR lines above)")
         return 1

@@ -28,6 +28,7 @@ from typing import Any
 
 from bench import servers
 from bench.console import error_text, log
+from bench.profiling import profile_process
 from bench.signing import client
 
 BUCKET = "bench-transfer"
@@ -40,6 +41,7 @@ class Settings:
     size_bytes: int
     repeats: int
     work_dir: Path
+    profile_dir: Path | None = None
 
 
 def make_source(path: Path, size: int) -> None:
@@ -109,11 +111,14 @@ def curl(args: list[str], expected_bytes: int, what: str) -> float:
 class Endpoint:
     """One server under test, or the trivial responder, as curl sees it."""
 
-    def __init__(self, name: str, url: str, settings: Settings, *, s3: bool = True) -> None:
+    def __init__(
+        self, name: str, running: servers.Running, settings: Settings, *, s3: bool = True
+    ) -> None:
         self.name = name
-        self.url = url
+        self.url = running.url
+        self.pid = running.pid
         self.settings = settings
-        self.s3 = client("s3", url) if s3 else None
+        self.s3 = client("s3", self.url) if s3 else None
         if self.s3 is not None:
             self.s3.create_bucket(Bucket=BUCKET)
 
@@ -175,6 +180,22 @@ def measure_round(
             del endpoints[name]
 
 
+def profile(endpoint: Endpoint, source: Path, settings: Settings) -> None:
+    """Extra, unmeasured PUTs and then GETs with py-spy sampling the server."""
+    assert settings.profile_dir is not None
+    try:
+        for op in OPS:
+            log(f"64 MB transfers: profiling {endpoint.name} {op.upper()}")
+            with profile_process(endpoint.pid, settings.profile_dir / f"s3-64mb-{op}"):
+                for i in range(settings.repeats):
+                    if op == "put":
+                        endpoint.put(source, f"profiled-{i}")
+                    else:
+                        endpoint.get(f"profiled-{i}")
+    except Exception as exc:
+        log(f"profiling the 64 MB transfers failed: {error_text(exc)}")
+
+
 def run(settings: Settings) -> dict[str, Any]:
     if not shutil.which("curl"):
         return {"error": "curl is not installed"}
@@ -189,17 +210,19 @@ def run(settings: Settings) -> dict[str, Any]:
     errors: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         responder = stack.enter_context(servers.trivial_responder(source))
-        endpoints = {"trivial": Endpoint("trivial", responder.url, settings, s3=False)}
+        endpoints = {"trivial": Endpoint("trivial", responder, settings, s3=False)}
         for name, start in SERVERS.items():
             try:
                 running = stack.enter_context(start(work))
-                endpoints[name] = Endpoint(name, running.url, settings)
+                endpoints[name] = Endpoint(name, running, settings)
             except Exception as exc:
                 log(f"64 MB transfers: {name} did not start: {error_text(exc)}")
                 errors[name] = error_text(exc)
         for round_no in range(settings.repeats):
             log(f"64 MB transfers: round {round_no + 1} of {settings.repeats}")
             measure_round(round_no, source, work / "copy.bin", endpoints, seconds, errors)
+        if settings.profile_dir is not None and "irisops" in endpoints:
+            profile(endpoints["irisops"], source, settings)
         for name, endpoint in endpoints.items():
             if name != "trivial":
                 try:
