@@ -70,7 +70,7 @@ ensure_venv() {
     local python stamp want
     if ! [[ -x $VENV/bin/python ]] || ! python_ok "$VENV/bin/python"; then
         if ! python=$(find_python); then
-            if is_root && apt_install python3 python3-venv; then
+            if is_root && apt_install --no-install-recommends python3 python3-venv; then
                 python=$(find_python) || die "python3 >= 3.11 is needed; this system's python3 is older (set PYTHON=/path/to/python3.11+)"
             else
                 die "python3 >= 3.11 is needed and none was found on PATH (install one, or set PYTHON=/path/to/python3.11+)"
@@ -81,7 +81,7 @@ ensure_venv() {
             # Debian ships the venv module (ensurepip) separately from python3.
             local venv_pkg
             venv_pkg="python$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv"
-            if ! is_root || ! apt_install "$venv_pkg"; then
+            if ! is_root || ! apt_install --no-install-recommends "$venv_pkg"; then
                 die "'$python -m venv' failed; install the venv module (e.g. apt-get install $venv_pkg)"
             fi
             "$python" -m venv --clear "$VENV" || die "'$python -m venv' failed"
@@ -112,10 +112,17 @@ EOF
 engine_answers() { with_timeout 20 docker info >/dev/null 2>&1; }
 
 no_engine_help() {
+    local why="the docker CLI is not installed"
+    if command -v docker >/dev/null; then
+        why=$(with_timeout 20 docker info 2>&1 >/dev/null | tail -n 1) || true
+    fi
+    log "docker says: $why"
     cat >&2 <<'EOF'
 setup: no Docker engine answers, and setup.sh can only start one when run as root.
   Linux:   sudo bash scripts/setup.sh   (installs docker.io if needed and starts dockerd)
-           or: sudo systemctl start docker, and add yourself to the docker group
+           or: sudo systemctl start docker
+           "permission denied": add yourself to the docker group
+           (sudo usermod -aG docker "$USER", then log in again)
   macOS / Windows: start Docker Desktop (or colima, OrbStack, Rancher Desktop)
   An engine elsewhere: set DOCKER_HOST to it.
 Then run this script again.
@@ -140,7 +147,7 @@ pick_storage_driver() {
         return
     fi
     rm -rf "$probe"
-    if [[ -c /dev/fuse ]] && { command -v fuse-overlayfs >/dev/null || apt_install fuse-overlayfs; }; then
+    if [[ -c /dev/fuse ]] && { command -v fuse-overlayfs >/dev/null || apt_install --no-install-recommends fuse-overlayfs; }; then
         echo fuse-overlayfs
     else
         echo vfs
@@ -253,7 +260,14 @@ ensure_engine() {
     fi
     # A docker CLI may be installed (e.g. in /usr/local/bin) with no engine behind it.
     if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
-        apt_install docker.io || die "could not install docker.io with apt-get; install a Docker engine by hand"
+        # Recommends would bring needrestart and friends; only AppArmor matters, and only
+        # where the kernel enforces it (dockerd then loads its profile with apparmor_parser).
+        local packages=(docker.io)
+        if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]]; then
+            packages+=(apparmor)
+        fi
+        apt_install --no-install-recommends "${packages[@]}" ||
+            die "could not install docker.io with apt-get; install a Docker engine by hand"
     fi
     if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
         log "starting docker.service"

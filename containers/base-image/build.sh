@@ -48,8 +48,8 @@ fi
 if ! command -v debootstrap >/dev/null; then
     command -v apt-get >/dev/null || die "debootstrap is missing and there is no apt-get to install it"
     log "installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null ||
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null ||
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; } ||
         die "could not install debootstrap with apt-get"
 fi
 
@@ -151,18 +151,18 @@ cleanup() {
     awk -v root="$rootfs/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r |
         while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf --one-file-system "$rootfs"
+    rm -f "$rootfs.log"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 log "debootstrap $suite (minbase + $PACKAGES) from the configured apt mirror"
 if ! debootstrap --variant=minbase --include="$PACKAGES" "${keyring_opt[@]}" \
     "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1; then
     tail -n 30 "$rootfs.log" >&2
     [[ -f $rootfs/debootstrap/debootstrap.log ]] && tail -n 30 "$rootfs/debootstrap/debootstrap.log" >&2
-    rm -f "$rootfs.log"
     die "debootstrap failed"
 fi
-rm -f "$rootfs.log"
 
 # Trust the same extra CAs as this machine (a TLS-inspecting proxy, a company CA), so
 # `pip install` inside images built on this base works wherever it works on the host.
