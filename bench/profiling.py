@@ -1,7 +1,8 @@
 """Sampling a server under load with py-spy, and summing the samples per function.
 
-The profile is taken in its own run after the measured ones (py-spy pauses the process
-to sample it, which would distort the numbers). Output: the collapsed stacks
+The profile is taken in its own run after the measured ones, so sampling never distorts
+the numbers; py-spy samples without pausing the process (``--nonblocking``): paused, a
+waiting thread looks busy to it. Output: the collapsed stacks
 (``NAME.txt``, flamegraph input) and ``NAME-summary.txt``, the functions with the most
 samples on-CPU (self) and on the stack (inclusive).
 """
@@ -45,10 +46,16 @@ def function_of(frame: str) -> str:
     return _LINE_NUMBER.sub(")", frame.strip())
 
 
+def file_of(function: str) -> str:
+    """'handle (irisops/gateway/dispatch.py)' -> 'irisops/gateway/dispatch.py'."""
+    return function.rpartition(" (")[2].rstrip(")") or function
+
+
 def summarize(collapsed: Iterable[str], top: int = TOP) -> str:
     """Self and inclusive sample shares per function from py-spy's collapsed stacks,
     leaving out threads that only wait."""
     own: Counter[str] = Counter()
+    own_by_file: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = idle = 0
     for line in collapsed:
@@ -64,12 +71,18 @@ def summarize(collapsed: Iterable[str], top: int = TOP) -> str:
             continue
         total += count
         own[frames[-1]] += count
+        own_by_file[file_of(frames[-1])] += count
         for name in set(frames):
             inclusive[name] += count
     if not total:
         return "no samples"
     out = [f"{total} samples on CPU ({idle} more of threads waiting, left out)"]
-    for title, counter in (("self (on CPU in the function itself)", own), ("inclusive", inclusive)):
+    sections = (
+        ("self (on CPU in the function itself)", own),
+        ("self by file", own_by_file),
+        ("inclusive", inclusive),
+    )
+    for title, counter in sections:
         out.append(f"\n{title}:")
         for name, count in counter.most_common(top):
             out.append(f"  {100 * count / total:5.1f}%  {name}")
@@ -91,6 +104,7 @@ def profile_process(pid: int, out_prefix: Path) -> Iterator[None]:
             str(SAMPLE_RATE),
             "--format",
             "raw",
+            "--nonblocking",
             "--output",
             str(stacks),
         ],

@@ -163,8 +163,10 @@ def test_summarize_counts_self_and_inclusive_shares_and_leaves_out_waiting() -> 
     ]
     text = summarize(stacks)
     assert text.startswith("50 samples on CPU (50 more of threads waiting, left out)")
-    self_part, inclusive_part = text.split("inclusive:")
+    self_part, rest = text.split("self by file:")
+    by_file, inclusive_part = rest.split("inclusive:")
     assert " 60.0%  parse (gw.py)" in self_part
     assert " 20.0%  handle (gw.py)" in self_part
+    assert "100.0%  gw.py" in by_file
     assert "100.0%  handle (gw.py)" in inclusive_part
     assert "_worker" not in text
