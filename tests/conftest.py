@@ -12,8 +12,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from docker_engine import docker_engine
 
 from irisops.sdk.server import ServerProcess
+
+__all__ = ["docker_engine"]
 
 
 @pytest.fixture(scope="session")
