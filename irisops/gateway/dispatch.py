@@ -71,10 +71,15 @@ class Dispatcher:
                     f"{route.operation.name} yet"
                 )
             params = await codec.parse(request, route)
-            errors = validation_errors(route.operation.input_shape, params)
+            errors = validation_errors(
+                route.operation.input_shape,
+                params,
+                enums=route.service.validates_enums,
+            )
             if errors:
                 code = getattr(route.service, "validation_error_code", None)
                 raise InvalidInput(validation_message(errors), code=code or codec.validation_code)
+            route.service.check_input(route.operation, params)
             output = await handler(ctx, params)
             return codec.respond(request, route, output or {}, ctx)
         except AwsError as error:

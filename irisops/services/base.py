@@ -42,6 +42,13 @@ class Service:
         self.bus = runtime.bus
         self.config = runtime.config
 
+    #: False when the service's front end checks no enum values (S3): the gateway then
+    #: leaves them to :meth:`check_input`.
+    validates_enums: ClassVar[bool] = True
+
+    def check_input(self, operation: Any, params: dict[str, Any]) -> None:
+        """Service-specific input checks the gateway runs after model validation."""
+
     def handler(self, operation: str) -> Handler | None:
         fn = getattr(self, handler_name(operation), None)
         return fn if callable(fn) else None

@@ -342,3 +342,23 @@ def test_response_header_overrides(s3: Any) -> None:
     )
     assert got["ContentType"] == "application/x-custom"
     assert got["ContentDisposition"] == "inline"
+
+
+def test_enum_values_are_checked_by_s3_not_the_front_end(s3: Any) -> None:
+    s3.create_bucket(Bucket="enums")
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket="enums", Key="k", Body=b"x", StorageClass="COLD-ISH")
+    assert error(caught) == ("InvalidStorageClass", 400)
+    assert caught.value.response["Error"]["StorageClassRequested"] == "COLD-ISH"
+    s3.put_object(Bucket="enums", Key="k", Body=b"x", StorageClass="STANDARD_IA")
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(Bucket="enums", Key="k2", CopySource="enums/k", MetadataDirective="MERGE")
+    assert error(caught) == ("InvalidArgument", 400)
+    assert caught.value.response["Error"]["ArgumentName"] == "x-amz-metadata-directive"
+    with pytest.raises(ClientError) as caught:
+        s3.list_objects_v2(Bucket="enums", EncodingType="base64")
+    assert error(caught) == ("InvalidArgument", 400)
+    # An unknown request-payer value is ignored, as S3 ignores it.
+    got = s3.get_object(Bucket="enums", Key="k", RequestPayer="someone")
+    assert got["Body"].read() == b"x" and got["StorageClass"] == "STANDARD_IA"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="enums")["Contents"]] == ["k"]

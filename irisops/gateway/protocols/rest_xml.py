@@ -104,6 +104,11 @@ class RestXmlCodec(Codec):
             root = member.serialization.get("name") or member.name
             ns = member.serialization.get("xmlNamespace", {}).get("uri") or namespace
             element(root, member, value, out, xmlns=ns)
+        elif text_member := getattr(route.service, "xml_text_roots", {}).get(operation.name):
+            attrs = f' xmlns="{namespace}"' if namespace else ""
+            value = output.get(text_member)
+            text = "" if value is None else escape(str(value))
+            out.append(f"<{text_member}{attrs}>{text}</{text_member}>")
         else:
             if not any(
                 not m.serialization.get("location") for m in shape.members.values()

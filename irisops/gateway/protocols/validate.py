@@ -49,8 +49,9 @@ def _show(value: Any) -> str:
 
 
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, enums: bool) -> None:
         self.errors: list[str] = []
+        self.enums = enums
 
     def add(self, value: Any, path: str, constraint: str) -> None:
         self.errors.append(
@@ -60,9 +61,13 @@ class _Collector:
         )
 
 
-def validation_errors(shape: Any, params: dict[str, Any]) -> list[str]:
-    """Every constraint ``params`` breaks, as AWS phrases them (empty when valid)."""
-    collector = _Collector()
+def validation_errors(shape: Any, params: dict[str, Any], *, enums: bool = True) -> list[str]:
+    """Every constraint ``params`` breaks, as AWS phrases them (empty when valid).
+
+    ``enums=False`` leaves enum values to the service: S3 checks none at its front end
+    and answers its own errors (``InvalidLocationConstraint``, ``InvalidStorageClass``).
+    """
+    collector = _Collector(enums)
     if shape is not None:
         _check_structure(shape, params, "", collector)
     return collector.errors
@@ -111,7 +116,7 @@ def _check(shape: Any, value: Any, path: str, out: _Collector) -> None:
         if not isinstance(value, str):
             return
         enum = shape.enum
-        if enum and value not in enum:
+        if enum and out.enums and value not in enum:
             out.add(value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]")
             return
         _check_size(value, len(value), meta, path, out, "length")

@@ -102,6 +102,16 @@ class InvalidArgument(AwsError):
         super().__init__(message, ArgumentName=name, ArgumentValue=value)
 
 
+class InvalidStorageClass(AwsError):
+    code = "InvalidStorageClass"
+    status = 400
+
+    def __init__(self, storage_class: str) -> None:
+        super().__init__(
+            "The storage class you specified is not valid", StorageClassRequested=storage_class
+        )
+
+
 class InvalidRequest(AwsError):
     code = "InvalidRequest"
     status = 400
