@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irisops.config import Config
 from irisops.core.events import EventBus
 from irisops.core.store import Store
+
+if TYPE_CHECKING:
+    from irisops.engines.docker import DockerEngine
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Runtime:
     account_resolvers: list[Callable[[str], str | None]] = field(default_factory=list)
     #: The running services by botocore name, so one service can read another's state.
     services: dict[str, Any] = field(default_factory=dict)
+    #: The Docker engine client shared by every service (opened on first use).
+    docker: DockerEngine | None = None
 
     def resolve_account(self, access_key_id: str) -> str | None:
         for resolver in self.account_resolvers:

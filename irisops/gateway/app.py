@@ -35,7 +35,10 @@ SERVICES = web.AppKey("services", dict)
 def make_app(config: Config, services: Sequence[type[Service]] | None = None) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(config.data_dir / "state.db", fsync=config.fsync)
-    runtime = Runtime(config=config, store=store, bus=EventBus(), data_dir=config.data_dir)
+    docker = DockerEngine()
+    runtime = Runtime(
+        config=config, store=store, bus=EventBus(), data_dir=config.data_dir, docker=docker
+    )
     instances: dict[str, Service] = {}
     for cls in services if services is not None else service_classes(config.services):
         service = cls(runtime)
@@ -47,7 +50,6 @@ def make_app(config: Config, services: Sequence[type[Service]] | None = None) ->
     session = botocore.session.get_session()
     models = {name: session.get_service_model(name) for name in instances}
     dispatcher = Dispatcher(Router(runtime, instances, models))
-    docker = DockerEngine()
 
     app = web.Application(client_max_size=config.max_request_bytes)
     app[RUNTIME] = runtime
@@ -80,5 +82,7 @@ def make_app(config: Config, services: Sequence[type[Service]] | None = None) ->
     app.cleanup_ctx.append(lifetime)
     app.on_shutdown.append(end_event_streams)
     InternalApi(runtime, instances, docker).add_routes(app)
+    for service in instances.values():
+        service.add_routes(app)
     app.router.add_route("*", "/{tail:.*}", dispatcher.handle)
     return app

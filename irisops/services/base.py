@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from irisops.core.context import RequestContext
 from irisops.core.runtime import Runtime
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -52,6 +55,10 @@ class Service:
     def handler(self, operation: str) -> Handler | None:
         fn = getattr(self, handler_name(operation), None)
         return fn if callable(fn) else None
+
+    def add_routes(self, app: web.Application) -> None:
+        """Routes of a non-AWS protocol the service speaks on the shared port (git smart
+        HTTP, the OCI registry); added before the catch-all AWS route."""
 
     async def start(self) -> None:
         """Called once the store is open (reconcile state, clean up after a crash)."""
