@@ -1,0 +1,1 @@
+"""CodePipeline executions: stage by stage, action by action, owned by a supervisor."""
