@@ -1,9 +1,9 @@
 """Who may be in which stage: CodePipeline's execution modes.
 
 SUPERSEDED (the default): a stage holds one execution at a time. An execution that
-finished a stage waits (still holding it) until the next stage is free; a newer
-execution arriving at the same transition replaces an older one waiting there, which
-ends Superseded (CP:concepts-how-it-works). QUEUED: waiting executions enter in the order
+finished a stage leaves it and waits in the transition until the next stage is free; a
+newer execution arriving at the same transition replaces an older one waiting there,
+which ends Superseded (CP:concepts-how-it-works). QUEUED: waiting executions enter in the order
 they arrived. PARALLEL: no stage is ever locked.
 
 State is in memory: after a restart the resumed executions enter their current stage

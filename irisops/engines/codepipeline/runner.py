@@ -109,19 +109,15 @@ class ExecutionRunner:
         execution = self.execution
         stages_done, actions_done = self._recorded() if resume else ({}, {})
         gates = self.supervisor.gates
-        previous: str | None = None
         for stage in execution.declaration["stages"]:
             name = stage["name"]
             if stages_done.get(name) == SUCCEEDED:
-                previous = name
                 continue
             self.at_gate = True
             entered = await gates.enter(
                 execution.pipeline_id, name, execution.id, execution.seq, execution.mode
             )
             self.at_gate = False
-            if previous is not None:
-                gates.release(execution.pipeline_id, previous, execution.id)
             if not entered:
                 await self.journal.set_execution_status(
                     execution, "Superseded", "Superseded by a newer execution"
@@ -133,13 +129,14 @@ class ExecutionRunner:
             await self.journal.set_stage_status(execution, name, "InProgress")
             result = await self._run_stage(stage, actions_done)
             await self.journal.set_stage_status(execution, name, result)
+            # A finished stage is free again: this execution now waits in the transition.
+            gates.release(execution.pipeline_id, name, execution.id)
             if result == FAILED:
                 await self.journal.set_execution_status(execution, FAILED, self.failure)
                 return
             if result == STOPPED or self.stopping:
                 await self.journal.set_execution_status(execution, STOPPED)
                 return
-            previous = name
         await self.journal.set_execution_status(execution, SUCCEEDED)
 
     async def _run_stage(
@@ -171,6 +168,11 @@ class ExecutionRunner:
             return FAILED
         provider = provider_for(action["actionTypeId"])
         inputs = [self.artifacts[a["name"]] for a in action.get("inputArtifacts", [])]
+        unresolved: ActionFailed | None = None
+        try:
+            configuration = resolve(action.get("configuration") or {}, self.namespaces)
+        except ActionFailed as failure:
+            configuration, unresolved = dict(action.get("configuration") or {}), failure
         if row is not None:
             action_id = row["id"]
             outputs = [
@@ -184,12 +186,13 @@ class ExecutionRunner:
                 for o in action.get("outputArtifacts", [])
             ]
             action_id = await self.journal.start_action(
-                execution, stage, action["name"], self._input_record(action, inputs),
+                execution, stage, action["name"], self._input_record(action, inputs, configuration),
                 [o.detail() for o in outputs],
             )  # fmt: skip
         scratch = self.supervisor.work_dir(action_id)
         try:
-            configuration = resolve(action.get("configuration") or {}, self.namespaces)
+            if unresolved is not None:
+                raise unresolved
             ctx = ActionContext(
                 runtime=self.supervisor.runtime,
                 supervisor=self.supervisor,
@@ -256,10 +259,13 @@ class ExecutionRunner:
         task = asyncio.current_task()
         return bool(task is not None and task.cancelling())
 
-    def _input_record(self, action: dict[str, Any], inputs: list[Artifact]) -> dict[str, Any]:
+    def _input_record(
+        self, action: dict[str, Any], inputs: list[Artifact], configuration: dict[str, str]
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {
             "actionTypeId": action["actionTypeId"],
             "configuration": action.get("configuration") or {},
+            "resolvedConfiguration": configuration,
             "region": action.get("region") or self.execution.region,
             "inputArtifacts": [a.detail() for a in inputs],
         }

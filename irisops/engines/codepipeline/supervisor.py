@@ -51,6 +51,9 @@ class PipelineSupervisor:
         self._runners: dict[str, ExecutionRunner] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
+        #: Bus sequence number at which each pipeline (re)appeared: a change event
+        #: published before that (still queued for the listener) does not start it.
+        self._since: dict[int, int] = {}
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -91,6 +94,10 @@ class PipelineSupervisor:
             runner.discard()
         await self._cancel([r.task for r in runners if r.task])
         self.gates.forget_pipeline(pipeline_id)
+
+    def pipeline_changed(self, pipeline_id: int, seq: int) -> None:
+        """CreatePipeline / UpdatePipeline committed; ``seq`` is its event's number."""
+        self._since[pipeline_id] = seq
 
     async def _cancel(self, tasks: list[asyncio.Task[None]]) -> None:
         for task in tasks:
@@ -183,6 +190,8 @@ class PipelineSupervisor:
             (event.account, event.region),
         )
         for pipeline in pipelines:
+            if event.seq < self._since.get(pipeline["id"], 0):
+                continue
             declaration = json.loads(pipeline["declaration"])
             if event.type == "codecommit.ReferenceUpdated":
                 await self._on_push(pipeline, declaration, event.detail)

@@ -13,6 +13,7 @@ from typing import Any
 
 from irisops.core.clock import epoch_ms
 from irisops.core.context import RequestContext
+from irisops.core.events import Event
 from irisops.engines.codepipeline.model import pipeline_arn
 from irisops.engines.codepipeline.supervisor import PipelineSupervisor
 from irisops.services.base import Service
@@ -31,6 +32,16 @@ DEFAULT_MAX_PIPELINES = 1000
 
 class PipelineOperations(Service):
     supervisor: PipelineSupervisor
+
+    def _publish_pipeline(
+        self, ctx: RequestContext, type: str, resource: str, **detail: Any
+    ) -> Event:
+        """Like :meth:`Service.publish`, returning the event (its ``seq`` tells the
+        supervisor which change events come after this write)."""
+        return self.bus.publish(
+            type, service=self.name, account=ctx.account, region=ctx.region,
+            resource=resource, **detail,
+        )  # fmt: skip
 
     async def create_pipeline(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         declaration = normalized(params["pipeline"], 1, ctx.region)
@@ -60,10 +71,11 @@ class PipelineOperations(Service):
             ).fetchone()
 
         row = await self.store.write(write)
-        self.publish(
+        event = self._publish_pipeline(
             ctx, "codepipeline.PipelineCreated", pipeline_arn(ctx.region, ctx.account, name),
             pipeline=name, version=1,
         )  # fmt: skip
+        self.supervisor.pipeline_changed(row["id"], event.seq)
         await self.supervisor.start_execution(row, trigger_type="CreatePipeline")
         out: dict[str, Any] = {"pipeline": declaration}
         if tags:
@@ -94,7 +106,7 @@ class PipelineOperations(Service):
         declaration = normalized(params["pipeline"], current["version"] + 1, ctx.region)
         now = epoch_ms()
 
-        def write(conn: sqlite3.Connection) -> int:
+        def write(conn: sqlite3.Connection) -> tuple[int, int]:
             row = conn.execute(
                 "SELECT id, version FROM codepipeline_pipelines "
                 "WHERE account = ? AND region = ? AND name = ?",
@@ -115,13 +127,14 @@ class PipelineOperations(Service):
                 "VALUES (?, ?, ?)",
                 (row["id"], version, body),
             )
-            return int(version)
+            return int(row["id"]), int(version)
 
-        version = await self.store.write(write)
-        self.publish(
+        pipeline_id, version = await self.store.write(write)
+        event = self._publish_pipeline(
             ctx, "codepipeline.PipelineUpdated", pipeline_arn(ctx.region, ctx.account, name),
             pipeline=name, version=version,
         )  # fmt: skip
+        self.supervisor.pipeline_changed(pipeline_id, event.seq)
         return {"pipeline": declaration}
 
     async def delete_pipeline(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +150,7 @@ class PipelineOperations(Service):
             "DELETE FROM codepipeline_pipelines WHERE id = ?", (row["id"],)
         )
         if deleted:
-            self.publish(
+            self._publish_pipeline(
                 ctx, "codepipeline.PipelineDeleted", pipeline_arn(ctx.region, ctx.account, name),
                 pipeline=name,
             )  # fmt: skip

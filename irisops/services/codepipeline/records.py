@@ -167,7 +167,10 @@ def action_execution_detail(row: sqlite3.Row) -> dict[str, Any]:
         "startTime": from_epoch_ms(row["start_time"]),
         "lastUpdateTime": from_epoch_ms(row["last_update_time"]),
         "status": row["status"],
-        "input": {**action_input, "resolvedConfiguration": action_input.get("configuration", {})},
+        "input": {
+            "resolvedConfiguration": action_input.get("configuration", {}),
+            **action_input,
+        },
         "output": output,
         **({"updatedBy": row["updated_by"]} if row["updated_by"] else {}),
     }

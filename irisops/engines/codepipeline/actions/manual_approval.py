@@ -23,11 +23,18 @@ class ManualApproval:
         return self._outcome(*await decision)
 
     async def resume(self, ctx: ActionContext) -> ActionOutcome:
-        assert ctx.row is not None
-        if ctx.row["approval_status"]:
-            return self._outcome(ctx.row["approval_status"], ctx.row["approval_summary"] or "")
+        # Expect the decision before reading the row: one taken in between is not lost.
         decision = ctx.supervisor.approvals.expect(ctx.action_id)
-        if not ctx.row["token"]:
+        row = ctx.supervisor.store.read_one(
+            "SELECT token, approval_status, approval_summary "
+            "FROM codepipeline_action_executions WHERE id = ?",
+            (ctx.action_id,),
+        )
+        assert row is not None
+        if row["approval_status"]:
+            decision.cancel()
+            return self._outcome(row["approval_status"], row["approval_summary"] or "")
+        if not row["token"]:
             await ctx.journal.update_action(ctx.action_id, token=str(uuid.uuid4()))
         return self._outcome(*await decision)
 
