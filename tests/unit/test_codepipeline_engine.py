@@ -233,6 +233,10 @@ async def test_newer_execution_supersedes_the_one_waiting(services: Services) ->
     third = (await services.call("StartPipelineExecution", name="p"))["pipelineExecutionId"]
     assert await services.wait_status("p", second, "Superseded") == "Superseded"
     assert await services.status("p", third) == "InProgress"
+    state = await services.call("GetPipelineState", name="p")
+    assert state["stageStates"][1]["inboundExecutions"] == [
+        {"pipelineExecutionId": third, "status": "InProgress", "type": "STANDARD"}
+    ]
     await services.call(
         "PutApprovalResult", pipelineName="p", stageName="Approval", actionName="Approve",
         result={"status": "Approved", "summary": "ok"}, token=token,
@@ -328,3 +332,23 @@ async def test_events_follow_every_change(services: Services) -> None:
         ("StageExecutionStateChanged", "Approval", "Succeeded"),
         ("PipelineExecutionStateChanged", None, "Succeeded"),
     ]
+
+
+async def test_deleting_a_pipeline_ends_its_executions(services: Services) -> None:
+    await services.put_source("src", "app.zip", "v1")
+    await services.call("CreatePipeline", pipeline=approval_pipeline("p", "src", "app.zip"))
+    execution_id = await first_execution(services, "p")
+    await services.waiting_token("p", "Approval", execution_id)
+    await services.call("DeletePipeline", name="p")
+    assert services.codepipeline.supervisor.runner(execution_id) is None
+    with pytest.raises(AwsError) as caught:
+        await services.call("GetPipelineState", name="p")
+    assert caught.value.code == "PipelineNotFoundException"
+    # The same name starts afresh.
+    await services.call("CreatePipeline", pipeline=approval_pipeline("p", "src", "app.zip"))
+    fresh = await first_execution(services, "p")
+    assert fresh != execution_id
+    await services.waiting_token("p", "Approval", fresh)
+    await services.codepipeline.reset()
+    assert services.codepipeline.supervisor.runner(fresh) is None
+    assert (await services.call("ListPipelines"))["pipelines"] == []

@@ -83,6 +83,11 @@ class StageGates:
                     waiter.future.cancel()
             self.release(pid, stage, execution_id)
 
+    def waiting(self, pipeline_id: int, stage: str) -> list[str]:
+        """Executions waiting in the transition into ``stage``, oldest first."""
+        gate = self._stages.get((pipeline_id, stage))
+        return [w.execution_id for w in gate.waiters if not w.future.done()] if gate else []
+
     def holder(self, pipeline_id: int, stage: str) -> str | None:
         gate = self._stages.get((pipeline_id, stage))
         return gate.holder if gate else None

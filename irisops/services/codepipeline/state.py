@@ -7,6 +7,7 @@ from typing import Any
 
 from irisops.core.clock import from_epoch_ms
 from irisops.core.context import RequestContext
+from irisops.engines.codepipeline.supervisor import PipelineSupervisor
 from irisops.services.base import Service
 from irisops.services.codepipeline import paging, records
 from irisops.services.codepipeline.errors import execution_not_found
@@ -16,6 +17,8 @@ DEFAULT_MAX_ACTION_EXECUTIONS = 100
 
 
 class StateOperations(Service):
+    supervisor: PipelineSupervisor
+
     async def get_pipeline_state(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
@@ -26,6 +29,14 @@ class StateOperations(Service):
             state: dict[str, Any] = {"stageName": stage["name"]}
             if index > 0:
                 state["inboundTransitionState"] = {"enabled": True}
+            waiting = self.supervisor.gates.waiting(pipeline["id"], stage["name"])
+            if waiting:
+                inbound = [
+                    {"pipelineExecutionId": w, "status": "InProgress", "type": "STANDARD"}
+                    for w in waiting
+                ]
+                state["inboundExecution"] = inbound[-1]
+                state["inboundExecutions"] = inbound
             latest = self.store.read_one(
                 "SELECT execution_id, status FROM codepipeline_stage_executions "
                 "WHERE pipeline_id = ? AND stage = ? ORDER BY entered_seq DESC LIMIT 1",
