@@ -44,6 +44,10 @@ def _paths_of(params: dict[str, Any]) -> list[str]:
     return paths
 
 
+def _folder(path: str | None) -> str | None:
+    return "/".join(split_path(path, allow_root=True)) if path else None
+
+
 def check_commit_entries(params: dict[str, Any]) -> None:
     """The request-only rules of CreateCommit, before the repository is read."""
     puts = params.get("putFiles") or []
@@ -151,16 +155,8 @@ class CommitOperations(RepositoryAccess):
         if not after_spec:
             raise CodeCommitError("CommitRequiredException")
         before_spec = params.get("beforeCommitSpecifier")
-        before_path = (
-            "/".join(split_path(params["beforePath"], allow_root=True))
-            if params.get("beforePath")
-            else None
-        )
-        after_path = (
-            "/".join(split_path(params["afterPath"], allow_root=True))
-            if params.get("afterPath")
-            else None
-        )
+        before_path = _folder(params.get("beforePath"))
+        after_path = _folder(params.get("afterPath"))
         limit = params.get("MaxResults") or DIFFERENCES_PAGE
         if limit < 1:
             raise CodeCommitError("InvalidMaxResultsException")
@@ -174,10 +170,8 @@ class CommitOperations(RepositoryAccess):
             for path in (before_path, after_path):
                 if path and not any(entry_at(repo, t, path.split("/")) for t in trees):
                     raise CodeCommitError("PathDoesNotExistException")
-            items = list(
-                differences(repo, before.tree if before else None, after.tree, before_path,
-                            after_path)
-            )  # fmt: skip
+            old_tree = before.tree if before else None
+            items = list(differences(repo, old_tree, after.tree, before_path, after_path))
             return after.id.decode() + (before.id.decode() if before else ""), items
 
         key, items = await self.in_repo(row, diff)

@@ -83,6 +83,8 @@ MESSAGES: dict[str, str] = {
     "this commit duplicate actions in the same file path.",
     "NoChangeException": "The commit cannot be created because no changes will be made to the "
     "repository as a result of this commit. A commit must contain at least one change.",
+    "InvalidFileModeException": "The specified file mode permission is not valid. For a list "
+    "of valid file mode permissions, see PutFile.",
     "FileModeRequiredException": "The commit cannot be created because no file mode has been "
     "specified. A file mode is required to update mode permissions for a file.",
     "MaximumFileEntriesExceededException": "The number of specified files to change as part of "

@@ -12,10 +12,11 @@ The operations live in one mixin per area; this class adds the lifecycle.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, ClassVar
 
 from irisops.services.codecommit.branches import BranchOperations
 from irisops.services.codecommit.commits import CommitOperations
+from irisops.services.codecommit.enums import check_enums
 from irisops.services.codecommit.exports import ExportOperations
 from irisops.services.codecommit.files import FileOperations
 from irisops.services.codecommit.git_host import GitHostOperations
@@ -35,6 +36,12 @@ class CodeCommitService(
 ):
     name = "codecommit"
     schema = SCHEMA
+    #: CodeCommit names each bad enum value with its own error (InvalidSortByException,
+    #: InvalidFileModeException, ...): :meth:`check_input` does it.
+    validates_enums: ClassVar[bool] = False
+
+    def check_input(self, operation: Any, params: dict[str, Any]) -> None:
+        check_enums(params)
 
     async def start(self) -> None:
         rows = await self.store.query("SELECT * FROM codecommit_repositories")
