@@ -15,6 +15,7 @@ from irisops.services.codecommit.lookups import repository_row
 from irisops.services.codecommit.tree_edits import Author, TreeEdit, branch_parent, commit_to_branch
 from irisops.services.codecommit.trees import (
     HEX_ID,
+    MAX_FILE_BYTES,
     MODE_BITS,
     NORMAL,
     read_file,
@@ -66,7 +67,10 @@ class FileOperations(RepositoryAccess):
             obj = repo.object_store[blob_id.encode()]
             if not isinstance(obj, Blob):
                 raise CodeCommitError("InvalidBlobIdException")
-            return obj.as_raw_string()
+            content = obj.as_raw_string()
+            if len(content) > MAX_FILE_BYTES:
+                raise CodeCommitError("FileTooLargeException")
+            return content
 
         return {"content": await self.in_repo(row, read)}
 

@@ -24,6 +24,8 @@ GITLINK = 0o160000
 SYMLINK = 0o120000
 NORMAL = 0o100644
 EXECUTABLE = 0o100755
+#: GetFile and GetBlob answer files up to 6 MB (FileContent's maximum in the model).
+MAX_FILE_BYTES = 6 * 1024 * 1024
 MODE_BITS = {"NORMAL": NORMAL, "EXECUTABLE": EXECUTABLE, "SYMLINK": SYMLINK}
 
 
@@ -147,6 +149,8 @@ def read_file(repo: Repo, commit: Commit, path: str | None) -> dict[str, Any]:
     blob = repo.object_store[sha]
     assert isinstance(blob, Blob)
     content = blob.as_raw_string()
+    if len(content) > MAX_FILE_BYTES:
+        raise CodeCommitError("FileTooLargeException")
     return {
         "commitId": commit.id.decode(),
         "blobId": sha.decode(),
