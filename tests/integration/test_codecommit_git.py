@@ -194,3 +194,29 @@ def test_unknown_repository_is_404(clean_server: ServerProcess, git: Git) -> Non
     assert info.value.code == 404
     out = git("clone", f"http://localhost:{clean_server.port}/v1/repos/nope", "x", check=False)
     assert "not found" in out.lower()
+
+
+def test_shallow_clone_and_fetch_by_commit_id(clean_server: ServerProcess, git: Git) -> None:
+    """What a build does with a source version: a shallow clone, then fetch and check
+    out an older commit by its id."""
+    cc, url = create(clean_server, "versions")
+    commits = []
+    parent = None
+    for index in range(3):
+        params = {"parentCommitId": parent} if parent else {}
+        parent = cc.put_file(
+            repositoryName="versions",
+            branchName="main",
+            filePath="version.txt",
+            fileContent=f"{index}\n".encode(),
+            **params,
+        )["commitId"]
+        commits.append(parent)
+    git("clone", "-q", "--depth", "1", url, "shallow")
+    work = git.tmp / "shallow"
+    assert git("rev-list", "--count", "HEAD", cwd=work).strip() == "1"
+    git("fetch", "-q", "--depth", "1", "origin", commits[0], cwd=work)
+    git("checkout", "-q", commits[0], cwd=work)
+    assert (work / "version.txt").read_text() == "0\n"
+    git("fetch", "-q", "--unshallow", cwd=work)
+    assert git("rev-list", "--count", "origin/main", cwd=work).strip() == "3"

@@ -29,7 +29,12 @@ from typing import Any, Protocol
 
 from aiohttp import StreamReader, web
 from dulwich.errors import GitProtocolError
-from dulwich.protocol import ReceivableProtocol, pkt_line
+from dulwich.protocol import (
+    CAPABILITY_ALLOW_REACHABLE_SHA1_IN_WANT,
+    CAPABILITY_ALLOW_TIP_SHA1_IN_WANT,
+    ReceivableProtocol,
+    pkt_line,
+)
 from dulwich.repo import Repo
 from dulwich.server import Backend, ReceivePackHandler, UploadPackHandler
 
@@ -41,10 +46,6 @@ logging.getLogger("dulwich").setLevel(logging.WARNING)
 
 UPLOAD_PACK = "git-upload-pack"
 RECEIVE_PACK = "git-receive-pack"
-HANDLERS: dict[str, type[UploadPackHandler] | type[ReceivePackHandler]] = {
-    UPLOAD_PACK: UploadPackHandler,
-    RECEIVE_PACK: ReceivePackHandler,
-}
 #: Largest push (pack bytes after decoding) and largest fetch negotiation accepted.
 MAX_PUSH_BYTES = 2 * 1024**3
 MAX_NEGOTIATION_BYTES = 64 * 1024**2
@@ -84,11 +85,53 @@ class BodyTooLarge(OSError):
 
 
 class _OneRepository(Backend):
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Any) -> None:
         self.repo = repo
 
     def open_repository(self, path: str) -> Any:
         return self.repo
+
+
+class _WantedById:
+    """A repository as upload-pack sees it, whose refs also name the objects the client
+    wants by id: dulwich serves only advertised tips, while git fetches a commit by id
+    (``git fetch origin <sha>``, as CodeBuild does for a source version) and partial
+    clones fetch blobs by id. Any object the repository has may be wanted."""
+
+    def __init__(self, repo: Repo, wanted: list[bytes]) -> None:
+        self._repo = repo
+        store = repo.object_store
+        self._extra = {
+            f"refs/wanted/{sha.decode()}".encode(): sha for sha in wanted if sha in store
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+    def find_missing_objects(self, determine_wants: Any, *args: Any, **kwargs: Any) -> Any:
+        def widened(refs: Any, depth: int | None = None) -> Any:
+            return determine_wants({**refs, **self._extra}, depth)
+
+        return self._repo.find_missing_objects(widened, *args, **kwargs)
+
+
+class UploadPack(UploadPackHandler):
+    """upload-pack that also advertises fetching objects by id (see :class:`_WantedById`).
+    Partial clones (``--filter``) are not supported: dulwich does not send the blobs
+    they fetch later."""
+
+    def capabilities(self) -> list[bytes]:
+        return [
+            *super().capabilities(),
+            CAPABILITY_ALLOW_TIP_SHA1_IN_WANT,
+            CAPABILITY_ALLOW_REACHABLE_SHA1_IN_WANT,
+        ]
+
+
+HANDLERS: dict[str, type[UploadPackHandler] | type[ReceivePackHandler]] = {
+    UPLOAD_PACK: UploadPack,
+    RECEIVE_PACK: ReceivePackHandler,
+}
 
 
 class BodyReader:
@@ -111,6 +154,27 @@ class BodyReader:
         self._buffer = bytearray()
         self._eof = False
         self.decoded = 0
+
+    def wanted(self) -> list[bytes]:
+        """The object ids of the request's ``want`` lines (read ahead, not consumed)."""
+        wants: list[bytes] = []
+        offset = 0
+        while True:
+            while len(self._buffer) < offset + 4 and not self._eof:
+                self._fill()
+            header = bytes(self._buffer[offset : offset + 4])
+            try:
+                length = int(header, 16)
+            except ValueError:
+                return wants
+            if length < 4:  # flush (or delimiter): the want lines are over
+                return wants
+            while len(self._buffer) < offset + length and not self._eof:
+                self._fill()
+            line = bytes(self._buffer[offset + 4 : offset + length])
+            if line.startswith(b"want "):
+                wants.append(line[5:45])
+            offset += length
 
     def recv(self, size: int) -> bytes:
         while not self._buffer and not self._eof:
@@ -229,7 +293,7 @@ class SmartHttpBridge:
 
         def serve() -> None:
             with Repo(str(target.path)) as repo:
-                self._run(UploadPackHandler, repo, reader, writer)
+                self._run(UploadPack, _WantedById(repo, reader.wanted()), reader, writer)
                 writer.flush()
 
         try:
@@ -275,7 +339,7 @@ class SmartHttpBridge:
     @staticmethod
     def _run(
         handler_cls: type[UploadPackHandler] | type[ReceivePackHandler],
-        repo: Repo,
+        repo: Any,
         reader: BodyReader,
         writer: ResponseWriter,
     ) -> None:
