@@ -220,3 +220,26 @@ def test_shallow_clone_and_fetch_by_commit_id(clean_server: ServerProcess, git: 
     assert (work / "version.txt").read_text() == "0\n"
     git("fetch", "-q", "--unshallow", cwd=work)
     assert git("rev-list", "--count", "origin/main", cwd=work).strip() == "3"
+
+
+def test_a_broken_push_changes_nothing(clean_server: ServerProcess, git: Git) -> None:
+    cc, url = create(clean_server, "guarded")
+    tip = cc.put_file(repositoryName="guarded", branchName="main", filePath="a", fileContent=b"a")[
+        "commitId"
+    ]
+    bogus = "b" * 40
+    command = f"{tip} {bogus} refs/heads/main\0report-status side-band-64k\n".encode()
+    body = f"{len(command) + 4:04x}".encode() + command + b"0000" + b"PACK\x00\x00\x00\x02garbage"
+    request = urllib.request.Request(
+        f"{url}/git-receive-pack",
+        data=body,
+        headers={"Content-Type": "application/x-git-receive-pack-request"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        report = resp.read()
+    assert b"unpack ok" not in report
+    assert cc.get_branch(repositoryName="guarded", branchName="main")["branch"]["commitId"] == tip
+    work = git.clone(url, "work")
+    assert git("rev-parse", "HEAD", cwd=work).strip() == tip
+    git("fsck", "--full", cwd=work)

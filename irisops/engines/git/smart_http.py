@@ -298,8 +298,8 @@ class SmartHttpBridge:
 
         try:
             await loop.run_in_executor(self._pool, serve)
-        except (GitProtocolError, OSError, TimeoutError) as exc:
-            log.info("upload-pack for %s ended: %r", target.path.name, exc)
+        except Exception as exc:
+            _log_end("upload-pack", target, exc)
             return response
         await response.write_eof()
         return response
@@ -309,7 +309,7 @@ class SmartHttpBridge:
         reader = self._reader(request, MAX_PUSH_BYTES)
         task = asyncio.get_running_loop().create_task(self._push(target, reader))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._push_done)
         output = await asyncio.shield(task)
         return web.Response(
             body=output,
@@ -318,6 +318,12 @@ class SmartHttpBridge:
         )
 
     # -- pieces -----------------------------------------------------------------------
+
+    def _push_done(self, task: asyncio.Task[bytes]) -> None:
+        """Retrieve the outcome of a push whose client may have gone away."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recording a push failed", exc_info=task.exception())
 
     def _target(self, request: web.Request) -> GitTarget:
         target = self.host.locate(request.match_info["name"])
@@ -362,10 +368,19 @@ class SmartHttpBridge:
         async with self.host.push_lock(target):
             try:
                 await loop.run_in_executor(self._pool, receive)
-            except (GitProtocolError, OSError, TimeoutError) as exc:
-                log.info("receive-pack for %s ended: %r", target.path.name, exc)
+            except Exception as exc:
+                _log_end("receive-pack", target, exc)
             finally:
                 changes = diff_refs(*readings) if len(readings) == 2 else []
                 if changes:
                     await self.host.pushed(target, changes)
         return bytes(writer.buffer)
+
+
+def _log_end(service: str, target: GitTarget, exc: Exception) -> None:
+    """A git exchange that ended early: the client's doing (hang-up, bad request, too
+    large) is logged as information, anything else as a warning with its traceback."""
+    if isinstance(exc, GitProtocolError | OSError | TimeoutError):
+        log.info("%s for %s ended: %r", service, target.path.name, exc)
+    else:
+        log.warning("%s for %s failed", service, target.path.name, exc_info=exc)
