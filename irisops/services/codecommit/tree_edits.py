@@ -162,7 +162,6 @@ def commit_to_branch(
     commit.author = commit.committer = identity
     commit.author_time = commit.commit_time = now
     commit.author_timezone = commit.commit_timezone = 0
-    commit.encoding = b"UTF-8"
     message = author.message
     commit.message = (message if not message or message.endswith("\n") else message + "\n").encode()
     repo.object_store.add_object(commit)
