@@ -243,3 +243,39 @@ def test_a_broken_push_changes_nothing(clean_server: ServerProcess, git: Git) ->
     work = git.clone(url, "work")
     assert git("rev-parse", "HEAD", cwd=work).strip() == tip
     git("fsck", "--full", cwd=work)
+
+
+def test_concurrent_pushes_are_all_recorded(clean_server: ServerProcess, git: Git) -> None:
+    cc, url = create(clean_server, "busy")
+    base = git.clone(url, "base")
+    git.commit_file(base, "base.txt", "b\n", "base")
+    git("push", "-q", "origin", "main", cwd=base)
+    clones = [git.clone(url, f"c{index}") for index in range(3)]
+    tips: dict[str, str] = {}
+    failures: list[BaseException] = []
+
+    def push_branch(index: int, work: Path) -> None:
+        try:
+            git("checkout", "-q", "-b", f"topic-{index}", cwd=work)
+            for round_index in range(3):
+                tips[f"topic-{index}"] = git.commit_file(
+                    work, f"f{index}.txt", f"{round_index}\n", f"r{round_index}"
+                )
+                git("push", "-q", "origin", f"topic-{index}", cwd=work)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=push_branch, args=(i, w)) for i, w in enumerate(clones)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures
+    assert cc.list_branches(repositoryName="busy")["branches"] == [
+        "main",
+        "topic-0",
+        "topic-1",
+        "topic-2",
+    ]
+    for branch, tip in tips.items():
+        assert cc.get_branch(repositoryName="busy", branchName=branch)["branch"]["commitId"] == tip
