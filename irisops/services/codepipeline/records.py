@@ -34,8 +34,9 @@ def pipeline_summary(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def source_revisions(actions: list[sqlite3.Row]) -> list[dict[str, Any]]:
-    """``sourceRevisions`` of an execution: one per source action that produced one."""
+def source_revisions(execution: sqlite3.Row, actions: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    """``sourceRevisions`` of an execution: one per source action that produced one, and
+    the revision a trigger pinned for a source action that has not run yet."""
     out = []
     for row in actions:
         if not row["revision"]:
@@ -45,6 +46,10 @@ def source_revisions(actions: list[sqlite3.Row]) -> list[dict[str, Any]]:
         if revision.get("revisionSummary"):
             item["revisionSummary"] = revision["revisionSummary"]
         out.append(item)
+    done = {item["actionName"] for item in out}
+    for action, revision in json.loads(execution["source_overrides"]).items():
+        if action not in done:
+            out.append({"actionName": action, "revisionId": revision})
     return out
 
 
@@ -83,7 +88,7 @@ def execution_summary(row: sqlite3.Row, actions: list[sqlite3.Row]) -> dict[str,
         "status": row["status"],
         "startTime": from_epoch_ms(row["start_time"]),
         "lastUpdateTime": from_epoch_ms(row["last_update_time"]),
-        "sourceRevisions": source_revisions(actions),
+        "sourceRevisions": source_revisions(row, actions),
         "trigger": trigger(row),
         "executionMode": declaration.get("executionMode", "SUPERSEDED"),
         "executionType": "STANDARD",
