@@ -29,6 +29,8 @@ TRANSFER_TARGET_VS_MOTO = 2.0
 TRANSFER_TARGET_VS_CP = 0.40
 #: irisops may take at most this many times as long as a push over file://.
 GIT_PUSH_TARGET_RATIO = 2.0
+#: git push -> image in ECR through a pipeline, vs docker build + push by hand.
+PUSH_TO_IMAGE_TARGET_RATIO = 1.5
 #: The generator must drive the trivial responder at least this much faster than the
 #: fastest server it measured, or the servers' numbers may be the generator's limit.
 GENERATOR_HEADROOM = 2.0
@@ -279,6 +281,30 @@ def git_push_rows(entry: dict[str, Any]) -> list[list[str]]:
 GIT_PUSH_HEADERS = ["push", "iris/file:// time", "irisops s", "file:// s"]
 
 
+# --- git push to image in ECR ------------------------------------------------------------
+
+
+def push_to_image_times(entry: dict[str, Any]) -> dict[str, float]:
+    """Median seconds per way (``pipeline``, ``manual``)."""
+    return {name: median(times) for name, times in entry.get("seconds", {}).items() if times}
+
+
+def push_to_image_rows(entry: dict[str, Any]) -> list[list[str]]:
+    times = push_to_image_times(entry)
+    pipeline, manual = times.get("pipeline"), times.get("manual")
+    return [
+        [
+            "iris training image",
+            fmt_ratio(ratio(pipeline, manual)),
+            fmt_number(pipeline, 2),
+            fmt_number(manual, 2),
+        ]
+    ]
+
+
+PUSH_TO_IMAGE_HEADERS = ["image", "pipeline/by-hand time", "pipeline s", "by hand s"]
+
+
 # --- targets ---------------------------------------------------------------------------
 
 
@@ -351,6 +377,18 @@ def evaluate_targets(results: dict[str, Any]) -> list[Target]:
                 at_most=True,
             )
         )
+    to_image = results.get("push_to_image")
+    if to_image is not None:
+        times = push_to_image_times(to_image)
+        targets.append(
+            Target(
+                "git push to image in ECR, time vs docker build + push by hand",
+                PUSH_TO_IMAGE_TARGET_RATIO,
+                ratio(times.get("pipeline"), times.get("manual")),
+                to_image.get("error", ""),
+                at_most=True,
+            )
+        )
     return targets
 
 
@@ -411,6 +449,18 @@ def render_report(results: dict[str, Any]) -> str:
                 "repository over file://; time ratio: lower is better):",
                 render_table(GIT_PUSH_HEADERS, git_push_rows(push)),
             ]
+    to_image = results.get("push_to_image")
+    if to_image:
+        out.append("")
+        if "error" in to_image:
+            out.append(f"git push to image: ERROR {to_image['error']}")
+        else:
+            out += [
+                f"git push to image in ECR (median of {to_image['repeats']}; CodeCommit -> "
+                "CodePipeline -> CodeBuild -> ECR vs the same docker build and docker push "
+                "by hand; time ratio: lower is better):",
+                render_table(PUSH_TO_IMAGE_HEADERS, push_to_image_rows(to_image)),
+            ]
     targets = evaluate_targets(results)
     if targets:
         out += [
@@ -426,9 +476,11 @@ def failed(results: dict[str, Any]) -> bool:
     cheap = results.get("cheap_calls", {})
     transfer = results.get("s3_64mb") or {}
     push = results.get("git_push") or {}
+    to_image = results.get("push_to_image") or {}
     return bool(
         cheap_call_errors(cheap)
         or transfer.get("error")
         or transfer.get("errors")
         or push.get("error")
+        or to_image.get("error")
     )
