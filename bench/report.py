@@ -291,18 +291,27 @@ def push_to_image_times(entry: dict[str, Any]) -> dict[str, float]:
 
 def push_to_image_rows(entry: dict[str, Any]) -> list[list[str]]:
     times = push_to_image_times(entry)
-    pipeline, manual = times.get("pipeline"), times.get("manual")
+    pipeline, manual, login = times.get("pipeline"), times.get("manual"), times.get("manual_login")
     return [
         [
             "iris training image",
             fmt_ratio(ratio(pipeline, manual)),
+            fmt_ratio(ratio(pipeline, login)),
             fmt_number(pipeline, 2),
             fmt_number(manual, 2),
+            fmt_number(login, 2),
         ]
     ]
 
 
-PUSH_TO_IMAGE_HEADERS = ["image", "pipeline/by-hand time", "pipeline s", "by hand s"]
+PUSH_TO_IMAGE_HEADERS = [
+    "image",
+    "pipeline/by-hand time",
+    "pipeline/by-hand+login",
+    "pipeline s",
+    "by hand s",
+    "by hand+login s",
+]
 
 
 # --- targets ---------------------------------------------------------------------------
