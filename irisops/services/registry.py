@@ -16,9 +16,10 @@ SERVICES: dict[str, str] = {
     "sts": "irisops.services.sts:StsService",
     "s3": "irisops.services.s3:S3Service",
     "logs": "irisops.services.logs:LogsService",
+    "codebuild": "irisops.services.codebuild:CodeBuildService",
 }
 
-REQUIRES: dict[str, tuple[str, ...]] = {"sts": ("iam",)}
+REQUIRES: dict[str, tuple[str, ...]] = {"sts": ("iam",), "codebuild": ("logs", "s3")}
 
 
 class UnknownService(ValueError):

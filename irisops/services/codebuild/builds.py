@@ -1,0 +1,290 @@
+"""Build operations: StartBuild, BatchGetBuilds, ListBuilds, ListBuildsForProject,
+StopBuild, BatchDeleteBuilds; and :meth:`BuildOperations.launch`, the one way a build
+starts (StartBuild and CodePipeline's ``start_pipeline_build`` both come here)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sqlite3
+import time
+import uuid as uuidlib
+from typing import Any
+
+from irisops.core.context import RequestContext
+from irisops.engines.codebuild.plan import BuildPlan
+from irisops.engines.codebuild.runner import BuildRunner
+from irisops.engines.codebuild.supervisor import BuildSupervisor
+from irisops.services.base import Service
+from irisops.services.codebuild import records
+from irisops.services.codebuild.errors import InvalidInput, build_not_found, project_not_found
+from irisops.services.codebuild.paging import decode_token, encode_token
+from irisops.services.codebuild.projects import project_name
+
+PAGE_SIZE = 100
+
+
+class BuildOperations(Service):
+    supervisor: BuildSupervisor
+    #: Base URL CODECOMMIT sources are cloned from (None: this server's own URL).
+    git_base_url: str | None
+    seconds_per_minute: float
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get_build(self, build_id: str) -> dict[str, Any] | None:
+        """The build as BatchGetBuilds gives it (None when unknown)."""
+        row = self.store.read_one("SELECT doc FROM codebuild_builds WHERE id = ?", (build_id,))
+        return json.loads(row["doc"]) if row else None
+
+    def _own_build(self, ctx: RequestContext, build_id: str) -> dict[str, Any] | None:
+        row = self.store.read_one(
+            "SELECT doc FROM codebuild_builds WHERE id = ? AND account = ? AND region = ?",
+            (build_id, ctx.account, ctx.region),
+        )
+        return json.loads(row["doc"]) if row else None
+
+    async def batch_get_builds(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        found, missing = [], []
+        for value in params["ids"]:
+            build_id = records.split_build_id(value)
+            doc = self._own_build(ctx, build_id)
+            if doc is None:
+                missing.append(value)
+            else:
+                found.append(doc)
+        return {"builds": found, "buildsNotFound": missing}
+
+    async def list_builds(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._page("account = ? AND region = ?", (ctx.account, ctx.region), params)
+
+    async def list_builds_for_project(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = project_name(params["projectName"])
+        if self._project(ctx.account, ctx.region, name) is None:
+            raise project_not_found(records.project_arn(ctx.region, ctx.account, name))
+        return await self._page(
+            "account = ? AND region = ? AND project = ?", (ctx.account, ctx.region, name), params
+        )
+
+    async def _page(self, where: str, args: tuple[Any, ...], params: dict[str, Any]) -> dict:
+        order = "ASC" if params.get("sortOrder") == "ASCENDING" else "DESC"
+        offset = decode_token(params.get("nextToken"))
+        rows = await self.store.query(
+            f"SELECT id FROM codebuild_builds WHERE {where} ORDER BY seq {order} LIMIT ? OFFSET ?",
+            (*args, PAGE_SIZE + 1, offset),
+        )
+        out: dict[str, Any] = {"ids": [row["id"] for row in rows[:PAGE_SIZE]]}
+        if len(rows) > PAGE_SIZE:
+            out["nextToken"] = encode_token(offset + PAGE_SIZE)
+        return out
+
+    def _project(self, account: str, region: str, name: str) -> dict[str, Any] | None:
+        return self.project_doc(account, region, name)  # type: ignore[attr-defined,no-any-return]
+
+    # -- starting ---------------------------------------------------------------------
+
+    async def start_build(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = project_name(params["projectName"])
+        project = self._project(ctx.account, ctx.region, name)
+        if project is None:
+            raise project_not_found(records.project_arn(ctx.region, ctx.account, name))
+        source_type = params.get("sourceTypeOverride") or project["source"]["type"]
+        if source_type == "CODEPIPELINE":
+            raise InvalidInput(  # unconfirmed text
+                "Builds of a project with source type CODEPIPELINE are started by CodePipeline"
+            )
+        doc = await self.launch(ctx.account, ctx.region, project, params, initiator="root")
+        return {"build": doc}
+
+    async def launch(
+        self,
+        account: str,
+        region: str,
+        project: dict[str, Any],
+        params: dict[str, Any],
+        *,
+        initiator: str,
+        input_artifacts: list[tuple[str, str]] | None = None,
+        output_artifact: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Record a SUBMITTED build of ``project`` with StartBuild-style overrides in
+        ``params`` and hand it to the supervisor; returns the build document."""
+        name = project["name"]
+        build_uuid = str(uuidlib.uuid4())
+        build_id = f"{name}:{build_uuid}"
+        env = project.get("environment") or {}
+        source = dict(project.get("source") or {})
+        if params.get("sourceTypeOverride"):
+            source["type"] = params["sourceTypeOverride"]
+        if params.get("sourceLocationOverride"):
+            source["location"] = params["sourceLocationOverride"]
+        if params.get("buildspecOverride"):
+            source["buildspec"] = params["buildspecOverride"]
+        if source["type"] == "NO_SOURCE" and not source.get("buildspec"):
+            raise InvalidInput("buildspec is required when source type is NO_SOURCE")
+        artifacts = params.get("artifactsOverride") or project.get("artifacts") or {}
+        timeout = params.get("timeoutInMinutesOverride") or project.get("timeoutInMinutes") or 60
+        privileged = params.get("privilegedModeOverride")
+        if privileged is None:
+            privileged = bool(env.get("privilegedMode"))
+        image = params.get("imageOverride") or env.get("image", "")
+        variables = [
+            *env.get("environmentVariables", []),
+            *(params.get("environmentVariablesOverride") or []),
+        ]
+        source_version = params.get("sourceVersion") or project.get("sourceVersion") or ""
+        group, stream = _log_names(project, build_uuid)
+        now = time.time()
+        environment = {
+            **env,
+            "image": image,
+            "privilegedMode": privileged,
+            "environmentVariables": variables,
+        }
+        doc: dict[str, Any] = {
+            "id": build_id,
+            "arn": records.build_arn(region, account, build_id),
+            "startTime": now,
+            "currentPhase": "SUBMITTED",
+            "buildStatus": "IN_PROGRESS",
+            "projectName": name,
+            "phases": [{"phaseType": "SUBMITTED", "startTime": now}],
+            "source": source,
+            "secondarySources": [],
+            "secondarySourceVersions": [],
+            "artifacts": {"location": ""},
+            "environment": environment,
+            "serviceRole": project.get("serviceRole", ""),
+            "logs": records.logs_location(region, account, group, stream),
+            "timeoutInMinutes": timeout,
+            "queuedTimeoutInMinutes": project.get("queuedTimeoutInMinutes", 480),
+            "buildComplete": False,
+            "initiator": initiator,
+            "encryptionKey": project.get("encryptionKey", ""),
+        }
+        if source_version:
+            doc["sourceVersion"] = source_version
+        if input_artifacts:
+            doc["sourceVersion"] = f"arn:aws:s3:::{input_artifacts[0][0]}/{input_artifacts[0][1]}"
+
+        def write(conn: sqlite3.Connection) -> int:
+            updated = conn.execute(
+                "UPDATE codebuild_projects SET build_count = build_count + 1 "
+                "WHERE account = ? AND region = ? AND name = ? RETURNING build_count",
+                (account, region, name),
+            ).fetchone()
+            if updated is None:
+                raise project_not_found(project["arn"])
+            doc["buildNumber"] = int(updated[0])
+            conn.execute(
+                "INSERT INTO codebuild_builds (id, account, region, project, status, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (build_id, account, region, name, "IN_PROGRESS", json.dumps(doc)),
+            )
+            return doc["buildNumber"]
+
+        number = await self.store.write(write)
+        self._publish_build(account, region, doc)
+        plan = BuildPlan(
+            build_id=build_id,
+            uuid=build_uuid,
+            arn=doc["arn"],
+            account=account,
+            region=region,
+            project_name=name,
+            build_number=number,
+            work_dir=self.runtime.blob_dir("codebuild", "builds") / build_uuid,
+            source_type=source["type"],
+            source_location=source.get("location", ""),
+            source_version=source_version,
+            buildspec=source.get("buildspec") or None,
+            variables=[(v["name"], v["value"]) for v in variables],
+            image=image,
+            privileged=privileged,
+            timeout_seconds=timeout * self.seconds_per_minute,
+            initiator=initiator,
+            log_group=group,
+            log_stream=stream,
+            artifacts=artifacts,
+            input_artifacts=list(input_artifacts or []),
+            output_artifact=output_artifact,
+            git_base_url=self.git_base_url
+            or f"http://{self.config.public_host}:{self.config.port}",
+        )
+        runner = BuildRunner(
+            plan,
+            json.loads(json.dumps(doc)),
+            save=self._save_build,
+            s3=self.runtime.services.get("s3"),
+            logs=self.runtime.services.get("logs"),
+            endpoint_url=self.config.endpoint_url,
+        )
+        self.supervisor.launch(runner)
+        return doc
+
+    async def _save_build(self, doc: dict[str, Any], anchor_pid: int | None) -> None:
+        body = json.dumps(doc)
+        await self.store.execute(
+            "UPDATE codebuild_builds SET status = ?, anchor_pid = ?, doc = ? WHERE id = ?",
+            (doc["buildStatus"], anchor_pid, body, doc["id"]),
+        )
+        account, region = _account_region(doc["arn"])
+        self._publish_build(account, region, doc)
+        if doc.get("buildComplete"):
+            work_dir = self.runtime.data_dir / "codebuild" / "builds" / doc["id"].split(":", 1)[1]
+            await asyncio.to_thread(shutil.rmtree, work_dir, True)
+
+    def _publish_build(self, account: str, region: str, doc: dict[str, Any]) -> None:
+        ctx = RequestContext(service="codebuild", operation="", account=account, region=region)
+        self.publish(
+            ctx,
+            "codebuild.BuildStateChanged",
+            doc["arn"],
+            buildId=doc["id"],
+            projectName=doc["projectName"],
+            buildStatus=doc["buildStatus"],
+            currentPhase=doc["currentPhase"],
+        )
+
+    # -- stopping and deleting --------------------------------------------------------
+
+    async def stop_build(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        build_id = records.split_build_id(params["id"])
+        if self._own_build(ctx, build_id) is None:
+            raise build_not_found(build_id)
+        await self.supervisor.stop_build(build_id)
+        return {"build": self._own_build(ctx, build_id)}
+
+    async def stop_build_internal(self, build_id: str) -> None:
+        await self.supervisor.stop_build(build_id)
+
+    async def batch_delete_builds(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        deleted, not_deleted = [], []
+        for value in params["ids"]:
+            build_id = records.split_build_id(value)
+            doc = self._own_build(ctx, build_id)
+            if doc is None:
+                not_deleted.append({"id": value, "statusCode": "BUILD_NOT_FOUND"})  # unconfirmed
+            elif not doc.get("buildComplete"):
+                not_deleted.append({"id": value, "statusCode": "BUILD_IN_PROGRESS"})  # unconfirmed
+            else:
+                await self.store.execute("DELETE FROM codebuild_builds WHERE id = ?", (build_id,))
+                deleted.append(value)
+        return {"buildsDeleted": deleted, "buildsNotDeleted": not_deleted}
+
+
+def _log_names(project: dict[str, Any], build_uuid: str) -> tuple[str, str]:
+    cloudwatch = (project.get("logsConfig") or {}).get("cloudWatchLogs") or {}
+    group = cloudwatch.get("groupName") or f"/aws/codebuild/{project['name']}"
+    prefix = cloudwatch.get("streamName")
+    return group, f"{prefix}/{build_uuid}" if prefix else build_uuid
+
+
+def _account_region(build_arn: str) -> tuple[str, str]:
+    parts = build_arn.split(":", 5)
+    return parts[4], parts[3]
