@@ -30,7 +30,7 @@ def match_segments(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
 
 
 def _pattern_parts(pattern: str) -> tuple[str, ...]:
-    parts = tuple(p for p in PurePosixPath(pattern.strip().lstrip("./") or ".").parts if p != ".")
+    parts = tuple(p for p in PurePosixPath(pattern.strip() or ".").parts if p not in (".", "/"))
     if ".." in parts:
         raise ArtifactError(f"artifact path {pattern!r} leaves the base directory")
     return parts
@@ -59,10 +59,13 @@ def select_files(root: Path, spec: ArtifactsSpec) -> list[tuple[Path, str]]:
 
 
 def _selects(pattern: tuple[str, ...], rel: tuple[str, ...]) -> bool:
-    """A pattern naming a directory selects everything under it, as CodeBuild does."""
+    """A glob selects the files it matches; a literal path naming a directory selects
+    everything under it."""
     if match_segments(pattern, rel):
         return True
-    return any(match_segments(pattern, rel[:i]) for i in range(1, len(rel)))
+    if any(char in part for part in pattern for char in "*?["):
+        return False
+    return rel[: len(pattern)] == pattern
 
 
 def write_zip(files: list[tuple[Path, str]], dest: Path) -> None:
