@@ -8,6 +8,7 @@ import zipfile
 from typing import Any
 
 from tests.integration.codebuild_helpers import (
+    ENVIRONMENT,
     create_project,
     log_lines,
     phase_statuses,
@@ -152,7 +153,10 @@ def test_s3_source_is_unzipped_with_modes_and_files_upload_unzipped(client: Any)
     cb, s3 = client("codebuild"), client("s3")
     s3.create_bucket(Bucket="src")
     s3.create_bucket(Bucket="out")
-    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - ./make.sh\nartifacts:\n  files:\n    - dist/*\n  discard-paths: yes\n"
+    spec = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - ./make.sh\n"
+        "artifacts:\n  files:\n    - dist/*\n  discard-paths: yes\n"
+    )
     source = zip_bytes(
         {
             "buildspec.yml": (spec, 0o644),
@@ -220,10 +224,20 @@ phases:
     commands:
       - aws s3 ls
       - aws sts get-caller-identity --query Account --output text
-      - python3 -c "import boto3; print('boto3', [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']])"
+      - python3 -c "import boto3; print('boto3', [b['Name'] for b in $LIST])"
       - echo made-in-build > f.txt && aws s3 cp f.txt s3://visible-from-build/f.txt
 """
-    create_project(cb, "uses-aws", spec)
+    create_project(
+        cb,
+        "uses-aws",
+        spec,
+        environment={
+            **ENVIRONMENT,
+            "environmentVariables": [
+                {"name": "LIST", "value": "boto3.client('s3').list_buckets()['Buckets']"}
+            ],
+        },
+    )
     build = wait_build(cb, cb.start_build(projectName="uses-aws")["build"]["id"])
     lines = log_lines(logs, build)
     assert build["buildStatus"] == "SUCCEEDED", lines
@@ -248,7 +262,10 @@ def test_docker_without_privileged_mode_fails_readably(client: Any) -> None:
 
 def test_stop_build_ends_the_process_tree(client: Any) -> None:
     cb, logs = client("codebuild"), client("logs")
-    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 300 & echo SLEEPER=$! ; wait\n"
+    spec = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        "      - sleep 300 & echo SLEEPER=$! ; wait\n"
+    )
     create_project(cb, "long", spec)
     build_id = cb.start_build(projectName="long")["build"]["id"]
     pid = int(wait_log_line(logs, cb, build_id, "SLEEPER=").split("=")[1])

@@ -200,8 +200,9 @@ async def test_missing_buildspec_file(tmp_path: Path) -> None:
     assert "ci/buildspec.yml: no such file or directory" in context["message"]
 
 
-async def test_codecommit_source_from_an_injected_clone_url(tmp_path: Path) -> None:
-    """DOWNLOAD_SOURCE clones ``<git base>/v1/repos/<name>`` and records the commit."""
+@pytest.fixture
+def git_server(tmp_path: Path) -> tuple[Path, str]:
+    """A directory laid out as ``<base>/v1/repos/iris`` (bare) and the commit in it."""
     repos = tmp_path / "git" / "v1" / "repos"
     work = tmp_path / "work"
     work.mkdir()
@@ -224,13 +225,21 @@ async def test_codecommit_source_from_an_injected_clone_url(tmp_path: Path) -> N
     ).stdout.strip()
     repos.mkdir(parents=True)
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(repos / "iris")], check=True)
+    return tmp_path / "git", commit
+
+
+async def test_codecommit_source_from_an_injected_clone_url(
+    tmp_path: Path, git_server: tuple[Path, str]
+) -> None:
+    """DOWNLOAD_SOURCE clones ``<git base>/v1/repos/<name>`` and records the commit."""
+    base, commit = git_server
     build, _ = await run_build(
         tmp_path,
         None,
         source_type="CODECOMMIT",
         source_location="https://git-codecommit.us-east-1.amazonaws.com/v1/repos/iris",
         source_version="refs/heads/main",
-        git_base_url=f"file://{tmp_path / 'git'}",
+        git_base_url=f"file://{base}",
     )
     assert build["buildStatus"] == "SUCCEEDED", build["phases"]
     assert build["resolvedSourceVersion"] == commit

@@ -81,7 +81,16 @@ async def test_killing_the_group_ends_a_running_command(
     assert await asyncio.wait_for(task, 10) < 0
     await anchor.wait()
     for _ in range(100):
-        if not Path(f"/proc/{sleeper}").exists():
+        if not running(sleeper):
             break
         await asyncio.sleep(0.05)
-    assert not Path(f"/proc/{sleeper}").exists()
+    assert not running(sleeper)
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
