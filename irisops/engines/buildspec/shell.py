@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from pathlib import Path
 #: The anchor's command line names the build, so a reconcile after a restart can tell
 #: a leftover build group from an unrelated process that reused the id.
 ANCHOR_TAG = "irisops-codebuild-anchor"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 #: How long output of background processes is still read after a command exited.
 OUTPUT_GRACE_S = 1.0
 
@@ -89,15 +91,25 @@ class BuildShell:
         cwd: Path,
         pgid: int,
         on_output: Callable[[str], None],
+        launcher: list[str] | None = None,
     ) -> None:
+        """``env`` is the commands' environment, written as the state the first command
+        restores. ``launcher`` (``docker exec ... CONTAINER``) runs the shell elsewhere
+        than on the host; the launcher itself then gets the server's environment."""
         self.state_dir = state_dir
         self.shell = shell
-        self.env = {**env, "IRISOPS_BUILD_STATE": str(state_dir)}
+        self.launcher = launcher or []
+        state = {"IRISOPS_BUILD_STATE": str(state_dir)}
+        self.process_env = {**os.environ, **state} if launcher else {**env, **state}
         self.pgid = pgid
         self.on_output = on_output
         state_dir.mkdir(parents=True, exist_ok=True)
         (state_dir / "wrapper.sh").write_text(WRAPPER)
         (state_dir / "cwd").write_text(f"{cwd}\n")
+        exports = "".join(
+            f"export {name}={_quote(value)}\n" for name, value in env.items() if _NAME.match(name)
+        )
+        (state_dir / "env.sh").write_text(exports)
 
     async def run(self, command: str, overrides: Mapping[str, str]) -> int:
         """Run one command; its exit status (negative: killed by that signal)."""
@@ -105,12 +117,13 @@ class BuildShell:
         lines = "".join(f"export {name}={_quote(value)}\n" for name, value in overrides.items())
         (self.state_dir / "overrides.sh").write_text(lines)
         proc = await asyncio.create_subprocess_exec(
+            *self.launcher,
             self.shell,
             str(self.state_dir / "wrapper.sh"),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env=self.env,
+            env=self.process_env,
             cwd=str(self.state_dir),
             process_group=self.pgid,
         )

@@ -33,16 +33,26 @@ def write_docker_shim(bin_dir: Path) -> None:
 
 
 def build_environment(
-    plan: BuildPlan, endpoint_url: str, spec_variables: dict[str, str], start_ms: int
+    plan: BuildPlan,
+    endpoint_url: str,
+    spec_variables: dict[str, str],
+    start_ms: int,
+    container_path: str | None = None,
 ) -> dict[str, str]:
     """Variables in CodeBuild's precedence: buildspec env < project < StartBuild override;
-    CODEBUILD_* and AWS_* are set by the build and win over all of them."""
+    CODEBUILD_* and AWS_* are set by the build and win over all of them.
+
+    ``container_path`` is the image's PATH when the build runs in a container: the
+    image's own tools then, with the docker shim first for an unprivileged build."""
     home = plan.work_dir / "home"
     tmp = plan.work_dir / "tmp"
     shims = plan.work_dir / "shims"
     for path in (home, tmp):
         path.mkdir(parents=True, exist_ok=True)
-    path_dirs = [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]
+    if container_path is None:
+        path_dirs = [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]
+    else:
+        path_dirs = [container_path]
     if not plan.privileged:
         write_docker_shim(shims)
         path_dirs.insert(0, str(shims))

@@ -6,8 +6,9 @@ writes the build log as CodeBuild's agent does. A StopBuild or the timeout kills
 build's whole process group; the phase that was running ends STOPPED or TIMED_OUT and
 the build goes through FINALIZING to COMPLETED.
 
-Builds run on the host, in an isolated work dir under the data dir, with the
-environment of :mod:`irisops.engines.codebuild.environment`.
+Builds run in an isolated work dir under the data dir, with the environment of
+:mod:`irisops.engines.codebuild.environment`: in a container from the project's image
+when the local engine has it (:mod:`.container`), else as processes on the host.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from irisops.engines.buildspec import phases as ph
 from irisops.engines.buildspec.shell import BuildShell, kill_group, start_anchor
 from irisops.engines.buildspec.spec import Buildspec, BuildspecError, parse_buildspec
+from irisops.engines.codebuild.container import BuildContainer, image_env_path
 from irisops.engines.codebuild.environment import build_environment
 from irisops.engines.codebuild.logsink import LogSink
 from irisops.engines.codebuild.plan import BuildPlan
@@ -57,12 +59,17 @@ class BuildRunner:
         s3: Any,
         logs: Any,
         endpoint_url: str,
+        docker: Any = None,
     ) -> None:
         self.plan = plan
         self.build = build
         self._save = save
         self.s3 = s3
         self.endpoint_url = endpoint_url
+        self.docker = docker
+        self.container: BuildContainer | None = None
+        #: The image's PATH when the build runs in a container from it.
+        self.container_path: str | None = None
         self.sink = LogSink(logs, plan.account, plan.region, plan.log_group, plan.log_stream)
         self.stop_reason: str | None = None
         self.anchor: asyncio.subprocess.Process | None = None
@@ -109,6 +116,8 @@ class BuildRunner:
             self._kill()
             if self.anchor is not None:
                 await self.anchor.wait()
+            if self.container is not None:
+                await self.container.remove()
             await self.sink.close()
             self.done.set()
 
@@ -179,6 +188,9 @@ class BuildRunner:
             return await self._upload()
         if phase == "FINALIZING":
             self._kill()
+            if self.container is not None:
+                await self.container.remove()
+                self.container = None
         return Outcome()
 
     async def _provision(self) -> Outcome:
@@ -186,10 +198,22 @@ class BuildRunner:
         shutil.rmtree(plan.work_dir, ignore_errors=True)
         plan.work_dir.mkdir(parents=True)
         self.anchor = await start_anchor(plan.build_id)
-        self.sink.agent(
-            f"Running on irisops: the build runs as local processes on the host in "
-            f"{plan.work_dir} (image {plan.image or '-'} is recorded, not run)"
-        )
+        self.container_path = await image_env_path(self.docker, plan.image)
+        if self.container_path is None:
+            self.sink.agent(
+                f"Running on irisops: on the host, as local processes in {plan.work_dir} "
+                f"(image {plan.image or '-'} is not in the local Docker engine)"
+            )
+        else:
+            self.container = BuildContainer(self.docker, plan.build_id, plan.uuid, plan.image)
+            try:
+                await self.container.start(plan.work_dir, plan.privileged)
+            except Exception as exc:
+                return Outcome("FAILED", "CLIENT_ERROR", f"cannot start build container: {exc}")
+            self.sink.agent(
+                f"Running on irisops: in container {self.container.name} from image "
+                f"{plan.image}, host network, {plan.work_dir} mounted"
+            )
         docker = "available (privilegedMode)" if plan.privileged else "not available"
         self.sink.agent(f"Docker daemon: {docker}; AWS endpoint: {self.endpoint_url}")
         return Outcome()
@@ -210,16 +234,20 @@ class BuildRunner:
             self.spec = self._load_buildspec()
         except BuildspecError as exc:
             return Outcome("FAILED", "YAML_FILE_ERROR", str(exc))
-        self.env = build_environment(plan, self.endpoint_url, self.spec.variables, self._start_ms())
+        self.env = build_environment(
+            plan, self.endpoint_url, self.spec.variables, self._start_ms(), self.container_path
+        )
         self.env["CODEBUILD_RESOLVED_SOURCE_VERSION"] = resolved or ""
         assert self.anchor is not None
+        state_dir = plan.work_dir / "state"
         self.shell = BuildShell(
-            plan.work_dir / "state",
+            state_dir,
             self.spec.shell,
             self.env,
             plan.src_dir,
             self.anchor.pid,
             self.sink.line,
+            self.container.exec_prefix(state_dir) if self.container else None,
         )
         self.sink.agent(f"Phases found in YAML: {len(self.spec.phases)}")
         for name, body in self.spec.phases.items():

@@ -221,6 +221,7 @@ class BuildOperations(Service):
             s3=self.runtime.services.get("s3"),
             logs=self.runtime.services.get("logs"),
             endpoint_url=self.config.endpoint_url,
+            docker=self.runtime.docker,
         )
         self.supervisor.launch(runner)
         return doc

@@ -22,6 +22,7 @@ from typing import Any
 from irisops.core.runtime import Runtime
 from irisops.engines.buildspec import phases as ph
 from irisops.engines.buildspec.shell import is_build_anchor, kill_group
+from irisops.engines.codebuild.container import container_name, remove_container
 from irisops.engines.codebuild.logsink import container_line
 from irisops.engines.codebuild.supervisor import BuildSupervisor
 from irisops.services.codebuild import records
@@ -81,6 +82,9 @@ class CodeBuildService(ProjectOperations, BuildOperations):
         for row in rows:
             if row["anchor_pid"] and is_build_anchor(row["anchor_pid"], row["id"]):
                 kill_group(row["anchor_pid"])
+            if self.runtime.docker is not None:
+                uuid = row["id"].split(":", 1)[1]
+                await remove_container(self.runtime.docker, container_name(uuid))
             doc = json.loads(row["doc"])
             now = time.time()
             if ph.open_phase(doc) is not None:
