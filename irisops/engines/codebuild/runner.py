@@ -195,8 +195,8 @@ class BuildRunner:
 
     async def _provision(self) -> Outcome:
         plan = self.plan
-        shutil.rmtree(plan.work_dir, ignore_errors=True)
-        plan.work_dir.mkdir(parents=True)
+        await asyncio.to_thread(shutil.rmtree, plan.work_dir, True)
+        await asyncio.to_thread(plan.work_dir.mkdir, parents=True)
         self.anchor = await start_anchor(plan.build_id)
         self.container_path = await image_env_path(self.docker, plan.image)
         if self.container_path is None:
