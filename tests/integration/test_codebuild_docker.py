@@ -7,10 +7,12 @@ from __future__ import annotations
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from irisops.sdk.server import ServerProcess
 from tests.docker_engine import DockerEngine
 from tests.integration.codebuild_helpers import (
     ENVIRONMENT,
@@ -18,6 +20,7 @@ from tests.integration.codebuild_helpers import (
     log_lines,
     phase_statuses,
     wait_build,
+    wait_log_line,
 )
 
 DOCKER_SPEC = """version: 0.2
@@ -102,3 +105,28 @@ def test_unprivileged_container_build_has_no_docker_daemon(
         "Is the docker daemon running?"
     ) in lines
     assert build_containers(build["id"]) == []
+
+
+@pytest.mark.docker
+def test_sigkill_mid_container_build_removes_the_container_on_restart(
+    docker_engine: DockerEngine, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - echo STARTED; sleep 300\n"
+    build_id = ""
+    server = ServerProcess(data).start()
+    try:
+        cb, logs = server.client("codebuild"), server.client("logs")
+        create_project(cb, "boxed", spec, environment=environment(docker_engine.base_image, False))
+        build_id = cb.start_build(projectName="boxed")["build"]["id"]
+        wait_log_line(logs, cb, build_id, "STARTED")
+        server.kill()
+        assert len(build_containers(build_id)) == 1
+        server = ServerProcess(data).start()
+        build = server.client("codebuild").batch_get_builds(ids=[build_id])["builds"][0]
+        assert build["buildStatus"] == "FAILED"
+        assert build_containers(build_id) == []
+    finally:
+        server.stop()
+        for container in build_containers(build_id) if build_id else []:
+            subprocess.run(["docker", "rm", "-f", container], capture_output=True, check=False)
