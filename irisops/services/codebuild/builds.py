@@ -18,6 +18,7 @@ from irisops.engines.codebuild.runner import BuildRunner
 from irisops.engines.codebuild.supervisor import BuildSupervisor
 from irisops.services.base import Service
 from irisops.services.codebuild import records
+from irisops.services.codebuild.build_request import resolve_request, submitted_build
 from irisops.services.codebuild.errors import InvalidInput, build_not_found, project_not_found
 from irisops.services.codebuild.paging import decode_token, encode_token
 from irisops.services.codebuild.projects import project_name
@@ -114,61 +115,21 @@ class BuildOperations(Service):
         ``params`` and hand it to the supervisor; returns the build document."""
         name = project["name"]
         build_uuid = str(uuidlib.uuid4())
-        build_id = f"{name}:{build_uuid}"
-        env = project.get("environment") or {}
-        source = dict(project.get("source") or {})
-        if params.get("sourceTypeOverride"):
-            source["type"] = params["sourceTypeOverride"]
-        if params.get("sourceLocationOverride"):
-            source["location"] = params["sourceLocationOverride"]
-        if params.get("buildspecOverride"):
-            source["buildspec"] = params["buildspecOverride"]
-        if source["type"] == "NO_SOURCE" and not source.get("buildspec"):
-            raise InvalidInput("buildspec is required when source type is NO_SOURCE")
-        artifacts = params.get("artifactsOverride") or project.get("artifacts") or {}
-        timeout = params.get("timeoutInMinutesOverride") or project.get("timeoutInMinutes") or 60
-        privileged = params.get("privilegedModeOverride")
-        if privileged is None:
-            privileged = bool(env.get("privilegedMode"))
-        image = params.get("imageOverride") or env.get("image", "")
-        variables = [
-            *env.get("environmentVariables", []),
-            *(params.get("environmentVariablesOverride") or []),
-        ]
-        source_version = params.get("sourceVersion") or project.get("sourceVersion") or ""
-        group, stream = _log_names(project, build_uuid)
-        now = time.time()
-        environment = {
-            **env,
-            "image": image,
-            "privilegedMode": privileged,
-            "environmentVariables": variables,
-        }
-        doc: dict[str, Any] = {
-            "id": build_id,
-            "arn": records.build_arn(region, account, build_id),
-            "startTime": now,
-            "currentPhase": "SUBMITTED",
-            "buildStatus": "IN_PROGRESS",
-            "projectName": name,
-            "phases": [{"phaseType": "SUBMITTED", "startTime": now}],
-            "source": source,
-            "secondarySources": [],
-            "secondarySourceVersions": [],
-            "artifacts": {"location": ""},
-            "environment": environment,
-            "serviceRole": project.get("serviceRole", ""),
-            "logs": records.logs_location(region, account, group, stream),
-            "timeoutInMinutes": timeout,
-            "queuedTimeoutInMinutes": project.get("queuedTimeoutInMinutes", 480),
-            "buildComplete": False,
-            "initiator": initiator,
-            "encryptionKey": project.get("encryptionKey", ""),
-        }
-        if source_version:
-            doc["sourceVersion"] = source_version
+        request = resolve_request(project, params)
+        source_version = request.source_version
         if input_artifacts:
-            doc["sourceVersion"] = f"arn:aws:s3:::{input_artifacts[0][0]}/{input_artifacts[0][1]}"
+            bucket, key = input_artifacts[0]
+            source_version = f"arn:aws:s3:::{bucket}/{key}"
+        doc = submitted_build(
+            account,
+            region,
+            request,
+            build_uuid,
+            initiator=initiator,
+            source_version=source_version,
+            now=time.time(),
+        )
+        build_id = doc["id"]
 
         def write(conn: sqlite3.Connection) -> int:
             updated = conn.execute(
@@ -188,6 +149,7 @@ class BuildOperations(Service):
 
         number = await self.store.write(write)
         self._publish_build(account, region, doc)
+        environment = request.environment
         plan = BuildPlan(
             build_id=build_id,
             uuid=build_uuid,
@@ -197,18 +159,18 @@ class BuildOperations(Service):
             project_name=name,
             build_number=number,
             work_dir=self.runtime.blob_dir("codebuild", "builds") / build_uuid,
-            source_type=source["type"],
-            source_location=source.get("location", ""),
-            source_version=source_version,
-            buildspec=source.get("buildspec") or None,
-            variables=[(v["name"], v["value"]) for v in variables],
-            image=image,
-            privileged=privileged,
-            timeout_seconds=timeout * self.seconds_per_minute,
+            source_type=request.source["type"],
+            source_location=request.source.get("location", ""),
+            source_version=request.source_version,
+            buildspec=request.source.get("buildspec") or None,
+            variables=request.variables,
+            image=environment["image"],
+            privileged=environment["privilegedMode"],
+            timeout_seconds=request.timeout_minutes * self.seconds_per_minute,
             initiator=initiator,
-            log_group=group,
-            log_stream=stream,
-            artifacts=artifacts,
+            log_group=doc["logs"]["groupName"],
+            log_stream=doc["logs"]["streamName"],
+            artifacts=request.artifacts,
             input_artifacts=list(input_artifacts or []),
             output_artifact=output_artifact,
             git_base_url=self.git_base_url
@@ -277,13 +239,6 @@ class BuildOperations(Service):
                 await self.store.execute("DELETE FROM codebuild_builds WHERE id = ?", (build_id,))
                 deleted.append(value)
         return {"buildsDeleted": deleted, "buildsNotDeleted": not_deleted}
-
-
-def _log_names(project: dict[str, Any], build_uuid: str) -> tuple[str, str]:
-    cloudwatch = (project.get("logsConfig") or {}).get("cloudWatchLogs") or {}
-    group = cloudwatch.get("groupName") or f"/aws/codebuild/{project['name']}"
-    prefix = cloudwatch.get("streamName")
-    return group, f"{prefix}/{build_uuid}" if prefix else build_uuid
 
 
 def _account_region(build_arn: str) -> tuple[str, str]:
