@@ -326,3 +326,30 @@ def test_project_api_and_errors(client: Any) -> None:
         raise AssertionError("StopBuild of a malformed id succeeded")
     cb.delete_project(name="api")
     assert cb.list_projects()["projects"] == []
+
+
+def test_retry_build_runs_the_same_settings_again(client: Any) -> None:
+    cb, logs = client("codebuild"), client("logs")
+    create_project(cb, "retried", "version: 0.2\n")
+    spec = (
+        "version: 0.2\nphases:\n  build:\n    commands:\n"
+        '      - echo "v=$CODEBUILD_SOURCE_VERSION x=$X"\n'
+    )
+    first = cb.start_build(
+        projectName="retried",
+        buildspecOverride=spec,
+        sourceVersion="abc",
+        environmentVariablesOverride=[{"name": "X", "value": "1"}],
+    )["build"]
+    wait_build(cb, first["id"])
+    again = wait_build(cb, cb.retry_build(id=first["id"])["build"]["id"])
+    assert again["id"] != first["id"]
+    assert again["buildNumber"] == 2
+    assert again["buildStatus"] == "SUCCEEDED"
+    assert "v=abc x=1" in log_lines(logs, again)
+    try:
+        cb.retry_build(id="retried:00000000-0000-0000-0000-000000000000")
+    except cb.exceptions.ResourceNotFoundException:
+        pass
+    else:
+        raise AssertionError("RetryBuild of a missing build succeeded")

@@ -100,6 +100,31 @@ class BuildOperations(Service):
         doc = await self.launch(ctx.account, ctx.region, project, params, initiator="root")
         return {"build": doc}
 
+    async def retry_build(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """A new build with the settings of build ``id`` (its source, buildspec,
+        environment and timeout; the project's current artifacts and logs settings)."""
+        if not params.get("id"):
+            raise InvalidInput("Build ID cannot be empty")  # unconfirmed text
+        build_id = records.split_build_id(params["id"])
+        previous = self._own_build(ctx, build_id)
+        if previous is None:
+            raise build_not_found(build_id)
+        project = self._project(ctx.account, ctx.region, previous["projectName"])
+        if project is None:
+            arn = records.project_arn(ctx.region, ctx.account, previous["projectName"])
+            raise project_not_found(arn)
+        if previous["source"]["type"] == "CODEPIPELINE":
+            raise InvalidInput("Builds started by CodePipeline are retried by CodePipeline")
+        settings = {
+            **project,
+            "source": previous["source"],
+            "environment": previous["environment"],
+            "timeoutInMinutes": previous["timeoutInMinutes"],
+            "sourceVersion": previous.get("sourceVersion", ""),
+        }
+        doc = await self.launch(ctx.account, ctx.region, settings, {}, initiator="root")
+        return {"build": doc}
+
     async def launch(
         self,
         account: str,
