@@ -74,6 +74,13 @@ def test_discard_paths(tree: Path) -> None:
     ]
 
 
+def test_exclude_paths(tree: Path) -> None:
+    assert names(tree, files=["**/*"], exclude_paths=["**/*.py", "*.log"]) == [
+        "README.md",
+        "dist/lib/deep/data.csv",
+    ]
+
+
 def test_nothing_matches(tree: Path) -> None:
     with pytest.raises(ArtifactError, match="no matching artifact paths found"):
         select_files(tree, ArtifactsSpec(files=["*.jar"]))

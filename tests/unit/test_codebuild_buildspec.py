@@ -15,6 +15,7 @@ env:
     NAME: iris
     COUNT: 3
     FLAG: true
+    PYTHON: 3.10
   exported-variables:
     - IMAGE_TAG
 phases:
@@ -28,18 +29,24 @@ phases:
     commands:
       - echo pre
   build:
+    run-as: root
     commands:
       - make
     finally:
       - echo cleanup
   post_build:
     commands: []
+reports:
+  unit:
+    files: ['*.xml']
 artifacts:
   files:
     - '**/*'
   base-directory: dist
   discard-paths: yes
   name: app.zip
+  exclude-paths:
+    - '**/*.log'
 """
 
 
@@ -47,7 +54,7 @@ def test_full_buildspec_parses() -> None:
     spec = parse_buildspec(FULL)
     assert spec.version == "0.2"
     assert spec.shell == "/bin/bash"
-    assert spec.variables == {"NAME": "iris", "COUNT": "3", "FLAG": "true"}
+    assert spec.variables == {"NAME": "iris", "COUNT": "3", "FLAG": "true", "PYTHON": "3.10"}
     assert spec.exported_variables == ["IMAGE_TAG"]
     assert list(spec.phases) == ["install", "pre_build", "build", "post_build"]
     assert spec.phases["install"].commands == ["pip --version"]
@@ -60,10 +67,14 @@ def test_full_buildspec_parses() -> None:
     assert spec.artifacts.base_directory == "dist"
     assert spec.artifacts.discard_paths is True
     assert spec.artifacts.name == "app.zip"
+    assert spec.artifacts.exclude_paths == ["**/*.log"]
 
 
 def test_defaults() -> None:
-    spec = parse_buildspec("version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n")
+    spec = parse_buildspec(
+        "version: 0.2\nenv:\nphases:\n  install:\n  build:\n    commands:\n      - echo hi\n"
+    )
+    assert spec.phases["install"].commands == []
     assert spec.shell == "/bin/sh"
     assert spec.variables == {}
     assert spec.artifacts is None

@@ -2,7 +2,8 @@
 
 Patterns are relative to ``base-directory`` (itself relative to the source dir); ``**``
 matches any number of directories, ``*`` and ``?`` stay inside one path segment, as in
-CodeBuild's artifact globs. With ``discard-paths`` every file lands at the zip root.
+CodeBuild's artifact globs; ``exclude-paths`` takes the same patterns out. With
+``discard-paths`` every file lands at the zip root.
 """
 
 from __future__ import annotations
@@ -44,13 +45,16 @@ def select_files(root: Path, spec: ArtifactsSpec) -> list[tuple[Path, str]]:
     if not base.is_dir():
         raise ArtifactError(f"base-directory {spec.base_directory!r} does not exist")
     patterns = [_pattern_parts(p) for p in spec.files]
+    excluded = [_pattern_parts(p) for p in spec.exclude_paths]
     chosen: dict[str, Path] = {}
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames.sort()
         for filename in sorted(filenames):
             path = Path(dirpath) / filename
             rel = path.relative_to(base).parts
-            if any(_selects(pattern, rel) for pattern in patterns):
+            if any(_selects(pattern, rel) for pattern in patterns) and not any(
+                _selects(pattern, rel) for pattern in excluded
+            ):
                 name = filename if spec.discard_paths else "/".join(rel)
                 chosen.setdefault(name, path)
     if not chosen:
