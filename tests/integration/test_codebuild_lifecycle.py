@@ -8,6 +8,7 @@ from pathlib import Path
 from irisops.sdk.server import ServerProcess
 from tests.integration.codebuild_helpers import (
     create_project,
+    log_lines,
     phase_statuses,
     process_gone,
     wait_build,
@@ -26,14 +27,15 @@ phases:
 
 
 def test_timeout_ends_the_build_timed_out(tmp_path: Path) -> None:
-    # a minute of timeoutInMinutes lasts 0.4 s on this server: 5 minutes = 2 s
-    env = {"IRISOPS_CODEBUILD_SECONDS_PER_MINUTE": "0.4"}
+    # a minute of timeoutInMinutes lasts 1 s on this server: 5 minutes = 5 s
+    env = {"IRISOPS_CODEBUILD_SECONDS_PER_MINUTE": "1"}
     with ServerProcess(tmp_path / "data", env=env) as server:
         cb, logs = server.client("codebuild"), server.client("logs")
         create_project(cb, "slow", SLEEPER_SPEC, timeoutInMinutes=5)
         build_id = cb.start_build(projectName="slow")["build"]["id"]
-        pid = int(wait_log_line(logs, cb, build_id, "SLEEPER=").split("=")[1])
         build = wait_build(cb, build_id)
+        sleeper = next(line for line in log_lines(logs, build) if line.startswith("SLEEPER="))
+        pid = int(sleeper.split("=")[1])
         assert build["buildStatus"] == "TIMED_OUT"
         assert build["timeoutInMinutes"] == 5
         build_phase = next(p for p in build["phases"] if p["phaseType"] == "BUILD")
