@@ -198,6 +198,7 @@ class BuildRunner:
         await asyncio.to_thread(shutil.rmtree, plan.work_dir, True)
         await asyncio.to_thread(plan.work_dir.mkdir, parents=True)
         self.anchor = await start_anchor(plan.build_id)
+        await self.save()  # the process group is known before anything runs in it
         self.container_path = await image_env_path(self.docker, plan.image)
         if self.container_path is None:
             self.sink.agent(
