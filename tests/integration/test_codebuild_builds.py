@@ -93,7 +93,7 @@ def test_no_source_build_runs_buildspec_with_variables_and_artifacts(client: Any
     assert build["currentPhase"] == "COMPLETED"
     assert build["buildNumber"] == 1
     assert build["sourceVersion"] == "v-1"
-    assert build["initiator"]
+    assert build["initiator"] == "root"
     assert [p for p, _ in phase_statuses(build)] == [
         "SUBMITTED",
         "QUEUED",
@@ -326,6 +326,19 @@ def test_project_api_and_errors(client: Any) -> None:
         raise AssertionError("StopBuild of a malformed id succeeded")
     cb.delete_project(name="api")
     assert cb.list_projects()["projects"] == []
+
+
+def test_initiator_is_the_iam_user_that_started_the_build(client: Any) -> None:
+    iam = client("iam")
+    iam.create_user(UserName="ci-bot")
+    key = iam.create_access_key(UserName="ci-bot")["AccessKey"]
+    cb = client(
+        "codebuild",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    create_project(cb, "by-user")
+    assert cb.start_build(projectName="by-user")["build"]["initiator"] == "ci-bot"
 
 
 def test_retry_build_runs_the_same_settings_again(client: Any) -> None:

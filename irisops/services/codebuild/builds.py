@@ -97,8 +97,16 @@ class BuildOperations(Service):
             raise InvalidInput(  # unconfirmed text
                 "Builds of a project with source type CODEPIPELINE are started by CodePipeline"
             )
-        doc = await self.launch(ctx.account, ctx.region, project, params, initiator="root")
+        doc = await self.launch(
+            ctx.account, ctx.region, project, params, initiator=self._initiator(ctx)
+        )
         return {"build": doc}
+
+    def _initiator(self, ctx: RequestContext) -> str:
+        """The IAM user whose access key signed the call, else ``root``."""
+        iam = self.runtime.services.get("iam")
+        owner = iam.key_owner(ctx.access_key_id) if iam and ctx.access_key_id else None
+        return owner.user_name if owner is not None and owner.user_name else "root"
 
     async def retry_build(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """A new build with the settings of build ``id`` (its source, buildspec,
@@ -122,7 +130,9 @@ class BuildOperations(Service):
             "timeoutInMinutes": previous["timeoutInMinutes"],
             "sourceVersion": previous.get("sourceVersion", ""),
         }
-        doc = await self.launch(ctx.account, ctx.region, settings, {}, initiator="root")
+        doc = await self.launch(
+            ctx.account, ctx.region, settings, {}, initiator=self._initiator(ctx)
+        )
         return {"build": doc}
 
     async def launch(
