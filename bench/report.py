@@ -27,6 +27,8 @@ CHEAP_TARGET_RATIO = 3.0
 #: 64 MB transfer targets: vs moto, and vs plain cp on the same disk.
 TRANSFER_TARGET_VS_MOTO = 2.0
 TRANSFER_TARGET_VS_CP = 0.40
+#: irisops may take at most this many times as long as a push over file://.
+GIT_PUSH_TARGET_RATIO = 2.0
 #: The generator must drive the trivial responder at least this much faster than the
 #: fastest server it measured, or the servers' numbers may be the generator's limit.
 GENERATOR_HEADROOM = 2.0
@@ -253,6 +255,30 @@ TRANSFER_HEADERS = [
 ]
 
 
+# --- git push --------------------------------------------------------------------------
+
+
+def git_push_times(entry: dict[str, Any]) -> dict[str, float]:
+    """Median seconds per target kind (``file``, ``irisops``)."""
+    return {name: median(times) for name, times in entry.get("seconds", {}).items() if times}
+
+
+def git_push_rows(entry: dict[str, Any]) -> list[list[str]]:
+    times = git_push_times(entry)
+    iris, file = times.get("irisops"), times.get("file")
+    return [
+        [
+            f"{entry['files']} files",
+            fmt_ratio(ratio(iris, file)),
+            fmt_number(iris, 3),
+            fmt_number(file, 3),
+        ]
+    ]
+
+
+GIT_PUSH_HEADERS = ["push", "iris/file:// time", "irisops s", "file:// s"]
+
+
 # --- targets ---------------------------------------------------------------------------
 
 
@@ -263,10 +289,15 @@ class Target:
     measured: float | None
     note: str = ""
 
+    #: True when the measured ratio must stay at or below the threshold (a time ratio).
+    at_most: bool = False
+
     @property
     def verdict(self) -> str:
         if self.measured is None:
             return "SKIP"
+        if self.at_most:
+            return "PASS" if self.measured <= self.threshold else "FAIL"
         return "PASS" if self.measured >= self.threshold else "FAIL"
 
 
@@ -308,12 +339,31 @@ def evaluate_targets(results: dict[str, Any]) -> list[Target]:
                         _errors_note(errors, ("bench", "irisops", baseline)),
                     )
                 )
+    push = results.get("git_push")
+    if push is not None:
+        times = git_push_times(push)
+        targets.append(
+            Target(
+                "git push of 1,000 files, time vs file://",
+                GIT_PUSH_TARGET_RATIO,
+                ratio(times.get("irisops"), times.get("file")),
+                push.get("error", ""),
+                at_most=True,
+            )
+        )
     return targets
 
 
 def target_rows(targets: Sequence[Target]) -> list[list[str]]:
     return [
-        [t.verdict, t.name, f">= {t.threshold:g}x", fmt_ratio(t.measured), t.note] for t in targets
+        [
+            t.verdict,
+            t.name,
+            f"{'<=' if t.at_most else '>='} {t.threshold:g}x",
+            fmt_ratio(t.measured),
+            t.note,
+        ]
+        for t in targets
     ]
 
 
@@ -349,6 +399,18 @@ def render_report(results: dict[str, Any]) -> str:
                 render_table(TRANSFER_HEADERS, transfer_rows(transfer)),
             ]
             out += [f"  ERROR {name}: {text}" for name, text in transfer["errors"].items()]
+    push = results.get("git_push")
+    if push:
+        out.append("")
+        if "error" in push:
+            out.append(f"git push: ERROR {push['error']}")
+        else:
+            out += [
+                f"git push of a {push['files']}-file repository into an empty one "
+                f"(median of {push['repeats']}; irisops over smart HTTP vs a local bare "
+                "repository over file://; time ratio: lower is better):",
+                render_table(GIT_PUSH_HEADERS, git_push_rows(push)),
+            ]
     targets = evaluate_targets(results)
     if targets:
         out += [
@@ -363,4 +425,10 @@ def failed(results: dict[str, Any]) -> bool:
     """Whether any entry errored (a bench of errors is no bench: the run exits non-zero)."""
     cheap = results.get("cheap_calls", {})
     transfer = results.get("s3_64mb") or {}
-    return bool(cheap_call_errors(cheap) or transfer.get("error") or transfer.get("errors"))
+    push = results.get("git_push") or {}
+    return bool(
+        cheap_call_errors(cheap)
+        or transfer.get("error")
+        or transfer.get("errors")
+        or push.get("error")
+    )

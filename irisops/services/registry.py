@@ -16,6 +16,7 @@ SERVICES: dict[str, str] = {
     "sts": "irisops.services.sts:StsService",
     "s3": "irisops.services.s3:S3Service",
     "logs": "irisops.services.logs:LogsService",
+    "codecommit": "irisops.services.codecommit:CodeCommitService",
     "codebuild": "irisops.services.codebuild:CodeBuildService",
 }
 

@@ -143,3 +143,25 @@ def test_a_client_leaving_mid_upload_leaves_nothing(tmp_path: Path) -> None:
         s3.put_object(Bucket=BUCKET, Key="after", Body=b"still serving")
         assert s3.get_object(Bucket=BUCKET, Key="after")["Body"].read() == b"still serving"
         assert [n for n in os.listdir(blobs) if n.startswith(".tmp-")] == []
+
+
+def test_virtual_hosted_style_addressing(client: Client, clean_server: ServerProcess) -> None:
+    """``bucket.localhost:PORT`` in the Host header names the bucket, as
+    ``bucket.s3.amazonaws.com`` does; the connection still goes to 127.0.0.1."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket="vhost")
+    target = urlparse(clean_server.url)
+    host = f"vhost.localhost:{target.port}"
+    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+    conn.request(
+        "PUT", "/dir/obj.txt", body=b"by host", headers={"Host": host, "Authorization": AUTH}
+    )
+    assert conn.getresponse().read() is not None
+    conn.request("GET", "/dir/obj.txt", headers={"Host": host, "Authorization": AUTH})
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b"by host"
+    conn.request("GET", "/?list-type=2", headers={"Host": host, "Authorization": AUTH})
+    listing = conn.getresponse().read()
+    assert b"<Name>vhost</Name>" in listing and b"<Key>dir/obj.txt</Key>" in listing
+    conn.close()
+    assert s3.get_object(Bucket="vhost", Key="dir/obj.txt")["Body"].read() == b"by host"

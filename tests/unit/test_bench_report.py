@@ -198,3 +198,33 @@ def test_report_shows_ratios_errors_and_targets() -> None:
 def test_a_clean_run_has_not_failed() -> None:
     results = {"cheap_calls": {"iam-get-role": cheap_entry(3000, 1000)}, "s3_64mb": transfer()}
     assert not failed(results)
+
+
+# --- git push --------------------------------------------------------------------------
+
+
+def git_push(irisops: list[float], file: list[float], **extra: str) -> dict:
+    return {
+        "files": 1000,
+        "repeats": len(irisops),
+        "seconds": {"irisops": irisops, "file": file},
+        **extra,
+    }
+
+
+def test_git_push_target_is_a_time_ratio_at_most_two() -> None:
+    (target,) = evaluate_targets({"git_push": git_push([0.3, 0.5, 0.4], [0.2, 0.2, 0.25])})
+    assert target.at_most and target.measured == pytest.approx(2.0)
+    assert target.verdict == "PASS"
+    (slow,) = evaluate_targets({"git_push": git_push([0.9], [0.3])})
+    assert slow.verdict == "FAIL"
+    text = render_report({"git_push": git_push([0.3], [0.2])})
+    assert "1.50x" in text and "<= 2x" in text
+
+
+def test_a_git_push_error_fails_the_run() -> None:
+    results = {"git_push": git_push([], [], error="RuntimeError: boom")}
+    assert failed(results)
+    assert "git push: ERROR RuntimeError: boom" in render_report(results)
+    (target,) = evaluate_targets(results)
+    assert target.verdict == "SKIP" and target.note == "RuntimeError: boom"
