@@ -101,6 +101,7 @@ phases:
     commands:
       - mkdir -p out && cp model/train.py out/
       - echo "$CODEBUILD_INITIATOR|$CODEBUILD_SOURCE_VERSION|$STAGE" > out/info.txt
+      - echo "$CODEBUILD_RESOLVED_SOURCE_VERSION" >> out/info.txt
       - export MODEL_VERSION=7
 artifacts:
   files: ['**/*']
@@ -123,6 +124,7 @@ async def test_pipeline_build_from_input_zip_to_output_zip(
             input_artifacts=[(bucket, key)],
             output_artifact=output,
             environment_variables=[{"name": "STAGE", "value": "prod"}],
+            resolved_source_version="c0ffee" * 6 + "abcd",
         )
         assert build_id.startswith("train:")
         seen = await asyncio.wait_for(until_complete(events, build_id), 60)
@@ -150,7 +152,9 @@ async def test_pipeline_build_from_input_zip_to_output_zip(
     with zipfile.ZipFile(io.BytesIO(dest.read_bytes())) as zf:
         assert sorted(zf.namelist()) == ["info.txt", "train.py"]
         info = zf.read("info.txt").decode()
-    assert info == f"codepipeline/iris-pipeline|arn:aws:s3:::{bucket}/{key}|prod\n"
+    commit = "c0ffee" * 6 + "abcd"
+    assert info == f"codepipeline/iris-pipeline|arn:aws:s3:::{bucket}/{key}|prod\n{commit}\n"
+    assert build["resolvedSourceVersion"] == commit
 
 
 async def test_missing_input_artifact_fails_download_source(

@@ -35,6 +35,8 @@ class BuildPlan:
     #: CodePipeline: input artifact zips (bucket, key) and the output artifact's.
     input_artifacts: list[tuple[str, str]] = field(default_factory=list)
     output_artifact: tuple[str, str] | None = None
+    #: CodePipeline: the source revision (commit) the input artifact was made from.
+    resolved_source_version: str = ""
     #: CodeCommit clone URL base (``http://localhost:PORT``), injectable for tests.
     git_base_url: str = ""
 

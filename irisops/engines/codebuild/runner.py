@@ -229,6 +229,7 @@ class BuildRunner:
             )
         except SourceError as exc:
             return Outcome("FAILED", "CLIENT_ERROR", str(exc))
+        resolved = resolved or plan.resolved_source_version
         if resolved:
             self.build["resolvedSourceVersion"] = resolved
         try:

@@ -145,6 +145,7 @@ class BuildOperations(Service):
         initiator: str,
         input_artifacts: list[tuple[str, str]] | None = None,
         output_artifact: tuple[str, str] | None = None,
+        resolved_source_version: str = "",
     ) -> dict[str, Any]:
         """Record a SUBMITTED build of ``project`` with StartBuild-style overrides in
         ``params`` and hand it to the supervisor; returns the build document."""
@@ -208,6 +209,7 @@ class BuildOperations(Service):
             artifacts=request.artifacts,
             input_artifacts=list(input_artifacts or []),
             output_artifact=output_artifact,
+            resolved_source_version=resolved_source_version,
             git_base_url=self.git_base_url
             or f"http://{self.config.public_host}:{self.config.port}",
         )

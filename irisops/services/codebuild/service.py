@@ -110,9 +110,12 @@ class CodeBuildService(ProjectOperations, BuildOperations):
         input_artifacts: list[tuple[str, str]],
         output_artifact: tuple[str, str] | None,
         environment_variables: list[dict[str, Any]] | None = None,
+        resolved_source_version: str | None = None,
     ) -> str:
         """Start a CODEPIPELINE build of ``project_name`` from the zip at
         ``input_artifacts[0]``; on success its artifacts go to ``output_artifact``.
+        ``resolved_source_version`` (optional: the commit the source artifact was made
+        from) becomes ``resolvedSourceVersion`` and CODEBUILD_RESOLVED_SOURCE_VERSION.
         Returns the build id; ``ResourceNotFoundException`` for a missing project."""
         project = self.project_doc(account, region, project_name)
         if project is None:
@@ -130,5 +133,6 @@ class CodeBuildService(ProjectOperations, BuildOperations):
             initiator=f"codepipeline/{pipeline_name}",
             input_artifacts=input_artifacts,
             output_artifact=output_artifact,
+            resolved_source_version=resolved_source_version or "",
         )
         return str(doc["id"])
