@@ -23,6 +23,8 @@ log = logging.getLogger("irisops.codebuild")
 LABEL = "irisops.codebuild.build-id"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DOCKER_TIMEOUT_S = 60
+#: Deciding where a build runs must not wait long on an engine that does not answer.
+INSPECT_TIMEOUT_S = 10
 IDLE_LOOP = "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"
 
 
@@ -32,7 +34,7 @@ async def image_env_path(docker: Any, image: str) -> str | None:
     if docker is None or not image:
         return None
     try:
-        info = await asyncio.wait_for(docker.client.images.inspect(image), DOCKER_TIMEOUT_S)
+        info = await asyncio.wait_for(docker.client.images.inspect(image), INSPECT_TIMEOUT_S)
     except Exception:  # missing image or no engine: the build runs on the host
         return None
     for entry in (info.get("Config") or {}).get("Env") or []:
