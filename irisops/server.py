@@ -25,6 +25,9 @@ async def serve(config: Config, ready_message: bool = True) -> None:
         access_log=log if config.log_level == "DEBUG" else None,
         handle_signals=False,
         shutdown_timeout=10,
+        # Bodies reach handlers as sent: an S3 object PUT with Content-Encoding: gzip is
+        # stored as those gzip bytes, as S3 stores it; the git bridge inflates its own.
+        auto_decompress=False,
     )
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port, backlog=1024, reuse_address=True)

@@ -17,10 +17,15 @@ SERVICES: dict[str, str] = {
     "s3": "irisops.services.s3:S3Service",
     "logs": "irisops.services.logs:LogsService",
     "codecommit": "irisops.services.codecommit:CodeCommitService",
+    "codebuild": "irisops.services.codebuild:CodeBuildService",
     "codepipeline": "irisops.services.codepipeline:CodePipelineService",
 }
 
-REQUIRES: dict[str, tuple[str, ...]] = {"sts": ("iam",), "codepipeline": ("s3",)}
+REQUIRES: dict[str, tuple[str, ...]] = {
+    "sts": ("iam",),
+    "codebuild": ("logs", "s3"),
+    "codepipeline": ("s3",),
+}
 
 
 class UnknownService(ValueError):

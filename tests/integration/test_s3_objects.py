@@ -4,6 +4,7 @@ digests and checksums, ranges, conditional requests, tagging, presigned URLs."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import urllib.error
 import urllib.request
@@ -362,3 +363,12 @@ def test_enum_values_are_checked_by_s3_not_the_front_end(s3: Any) -> None:
     got = s3.get_object(Bucket="enums", Key="k", RequestPayer="someone")
     assert got["Body"].read() == b"x" and got["StorageClass"] == "STANDARD_IA"
     assert [o["Key"] for o in s3.list_objects_v2(Bucket="enums")["Contents"]] == ["k"]
+
+
+def test_gzip_encoded_body_is_stored_as_sent(s3: Any) -> None:
+    compressed = gzip.compress(b"a,b,c\n" * 1000)
+    s3.put_object(Bucket=BUCKET, Key="data.csv.gz", Body=compressed, ContentEncoding="gzip")
+    got = s3.get_object(Bucket=BUCKET, Key="data.csv.gz")
+    assert got["ContentEncoding"] == "gzip"
+    assert got["ContentLength"] == len(compressed)
+    assert got["Body"].read() == compressed
