@@ -23,7 +23,6 @@ target <= 1.5x). Built images are removed at the end.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
 import shutil
@@ -86,7 +85,6 @@ def git_env(home: Path) -> dict[str, str]:
 
 
 def pipeline_declaration() -> dict[str, Any]:
-    variables = [{"name": "COMMIT_ID", "value": "#{SourceVariables.CommitId}"}]
     return {
         "name": NAME,
         "roleArn": ROLE,
@@ -124,10 +122,7 @@ def pipeline_declaration() -> dict[str, Any]:
                             "provider": "CodeBuild",
                             "version": "1",
                         },
-                        "configuration": {
-                            "ProjectName": NAME,
-                            "EnvironmentVariables": json.dumps(variables),
-                        },
+                        "configuration": {"ProjectName": NAME},
                         "inputArtifacts": [{"name": "SourceArtifact"}],
                     }
                 ],

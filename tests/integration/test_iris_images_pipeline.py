@@ -64,13 +64,7 @@ def iris_pipeline(name: str) -> dict[str, Any]:
                     {
                         "name": "Image",
                         "actionTypeId": action_type("Build", "CodeBuild"),
-                        "configuration": {
-                            "ProjectName": f"{name}-image",
-                            "EnvironmentVariables": (
-                                '[{"name": "COMMIT_ID", "value": "#{SourceVariables.CommitId}",'
-                                ' "type": "PLAINTEXT"}]'
-                            ),
-                        },
+                        "configuration": {"ProjectName": f"{name}-image"},
                         "inputArtifacts": [{"name": "SourceArtifact"}],
                     }
                 ],
@@ -183,6 +177,8 @@ def test_push_builds_and_pushes_both_iris_images(
         ]
         assert found["buildStatus"] == "SUCCEEDED"
         assert found["initiator"] == f"codepipeline/{name}"
+        # The image tag came from CODEBUILD_RESOLVED_SOURCE_VERSION: the pushed commit.
+        assert found["resolvedSourceVersion"] == commits[name]
 
         images = server.client("ecr").describe_images(repositoryName=name)["imageDetails"]
         tags = {tag for image in images for tag in image.get("imageTags", [])}

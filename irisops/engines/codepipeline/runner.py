@@ -243,6 +243,7 @@ class ExecutionRunner:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for artifact in outputs:
+            artifact.commit = outcome.commit
             self.artifacts[artifact.name] = artifact
         if action.get("namespace"):
             self.namespaces[action["namespace"]] = outcome.variables
@@ -294,18 +295,22 @@ class ExecutionRunner:
             (self.execution.id,),
         ):
             actions[(row["stage"], row["action"])] = row
-        namespaces = {
-            (stage["name"], action["name"]): action.get("namespace")
+        declared = {
+            (stage["name"], action["name"]): action
             for stage in self.execution.declaration["stages"]
             for action in stage["actions"]
         }
         for key, row in actions.items():
             if row["status"] != SUCCEEDED:
                 continue
+            action = declared.get(key, {})
+            commit = None
+            if row["revision"] and action.get("actionTypeId", {}).get("provider") == "CodeCommit":
+                commit = json.loads(row["revision"])["revisionId"]
             for o in json.loads(row["output_artifacts"]):
                 self.artifacts[o["name"]] = Artifact(
-                    o["name"], o["s3location"]["bucket"], o["s3location"]["key"]
+                    o["name"], o["s3location"]["bucket"], o["s3location"]["key"], commit
                 )
-            if namespace := namespaces.get(key):
+            if namespace := action.get("namespace"):
                 self.namespaces[namespace] = json.loads(row["output_variables"])
         return stages, actions

@@ -39,6 +39,8 @@ class Artifact:
     name: str
     bucket: str
     key: str
+    #: The commit a source artifact was made from (CodeCommit sources).
+    commit: str | None = None
 
     def detail(self) -> dict[str, Any]:
         return {"name": self.name, "s3location": {"bucket": self.bucket, "key": self.key}}
@@ -52,6 +54,8 @@ class ActionOutcome:
     #: Output variables (``#{Namespace.Name}`` in later actions).
     variables: dict[str, str] = field(default_factory=dict)
     external_execution_id: str | None = None
+    #: The commit the action's output artifacts hold (CodeCommit sources).
+    commit: str | None = None
 
 
 @dataclass

@@ -3,8 +3,9 @@
 The build is CodeBuild's own long work (its supervisor persists and reconciles it); this
 action starts it through ``CodeBuildService.start_pipeline_build``, records the build id
 as ``externalExecutionId`` and follows ``codebuild.BuildStateChanged`` until the build
-ends. After a restart it follows the same build again. A build that does not succeed
-fails the action with the build's status.
+ends. The primary input's commit (a CodeCommit source) becomes the build's
+CODEBUILD_RESOLVED_SOURCE_VERSION, as on AWS. After a restart the action follows the
+same build again. A build that does not succeed fails the action with its status.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class CodeBuildAction:
                 input_artifacts=[(a.bucket, a.key) for a in inputs],
                 output_artifact=(output.bucket, output.key) if output else None,
                 environment_variables=_environment_variables(config),
+                resolved_source_version=inputs[0].commit if inputs else None,
             )
         except AwsError as exc:
             raise ActionFailed("ConfigurationError", f"{exc.code}: {exc.message}") from exc

@@ -54,6 +54,7 @@ class CodeCommitSource:
         return ActionOutcome(
             summary=message,
             revision=revision,
+            commit=commit_id,
             variables={
                 "CommitId": commit_id,
                 "CommitMessage": message or "",
