@@ -352,3 +352,23 @@ async def test_deleting_a_pipeline_ends_its_executions(services: Services) -> No
     await services.codepipeline.reset()
     assert services.codepipeline.supervisor.runner(fresh) is None
     assert (await services.call("ListPipelines"))["pipelines"] == []
+
+
+async def test_a_new_source_object_starts_an_execution(services: Services) -> None:
+    await services.put_source("src", "app.zip", "v1")
+    await services.call("CreatePipeline", pipeline=approval_pipeline("p", "src", "app.zip"))
+    first = await first_execution(services, "p")
+    await services.waiting_token("p", "Approval", first)
+    await services.put_source("src", "other.zip", "not the source")
+    await services.put_source("src", "app.zip", "v2")
+    async with asyncio.timeout(TIMEOUT_S):
+        while True:
+            executions = await services.executions("p")
+            if len(executions) >= 2:
+                break
+            await asyncio.sleep(0.02)
+    assert len(executions) == 2
+    assert executions[0]["trigger"] == {
+        "triggerType": "CloudWatchEvent",
+        "triggerDetail": "arn:aws:events:us-east-1:123456789012:rule/codepipeline-p",
+    }
