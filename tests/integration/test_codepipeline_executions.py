@@ -107,7 +107,12 @@ def test_stop_execution(client: Callable[..., Any], source: Any) -> None:
         cp.stop_pipeline_execution(pipelineName="app", pipelineExecutionId=first)
     assert caught.value.response["Error"]["Code"] == "PipelineExecutionNotStoppableException"
 
-    second = cp.start_pipeline_execution(name="app")["pipelineExecutionId"]
+    second = cp.start_pipeline_execution(name="app", clientRequestToken="retry-1")[
+        "pipelineExecutionId"
+    ]
+    # The same client request token is the same execution (a retried call).
+    again = cp.start_pipeline_execution(name="app", clientRequestToken="retry-1")
+    assert again["pipelineExecutionId"] == second
     wait_token(cp, "app", "Approval", second)
     cp.stop_pipeline_execution(pipelineName="app", pipelineExecutionId=second)
     assert wait_status(cp, "app", second, "Stopped")["status"] == "Stopped"

@@ -50,16 +50,26 @@ class ExecutionJournal:
         trigger_detail: str | None,
         source_overrides: dict[str, str] | None = None,
         variables: list[dict[str, str]] | None = None,
-    ) -> Execution:
+        client_request_token: str | None = None,
+    ) -> tuple[Execution, bool]:
+        """The new execution and True; with a ``client_request_token`` an execution of
+        the pipeline already started with it is returned instead, with False."""
         execution_id = str(uuid.uuid4())
         now = epoch_ms()
 
-        def write(conn: sqlite3.Connection) -> sqlite3.Row:
+        def write(conn: sqlite3.Connection) -> tuple[sqlite3.Row, bool]:
+            if client_request_token:
+                earlier = conn.execute(
+                    f"{EXECUTION_SELECT} WHERE e.pipeline_id = ? AND e.client_request_token = ?",
+                    (pipeline["id"], client_request_token),
+                ).fetchone()
+                if earlier is not None:
+                    return earlier, False
             conn.execute(
                 "INSERT INTO codepipeline_executions (id, pipeline_id, pipeline_version, "
-                "declaration, status, trigger_type, trigger_detail, source_overrides, "
-                "variables, start_time, last_update_time) "
-                "VALUES (?, ?, ?, ?, 'InProgress', ?, ?, ?, ?, ?, ?)",
+                "declaration, status, trigger_type, trigger_detail, client_request_token, "
+                "source_overrides, variables, start_time, last_update_time) "
+                "VALUES (?, ?, ?, ?, 'InProgress', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     execution_id,
                     pipeline["id"],
@@ -67,17 +77,21 @@ class ExecutionJournal:
                     pipeline["declaration"],
                     trigger_type,
                     trigger_detail,
+                    client_request_token,
                     json.dumps(source_overrides or {}),
                     json.dumps(variables or []),
                     now,
                     now,
                 ),
             )
-            return conn.execute(f"{EXECUTION_SELECT} WHERE e.id = ?", (execution_id,)).fetchone()
+            row = conn.execute(f"{EXECUTION_SELECT} WHERE e.id = ?", (execution_id,)).fetchone()
+            return row, True
 
-        execution = Execution.from_row(await self.store.write(write))
-        self._publish(execution, "PipelineExecutionStateChanged", state="InProgress")
-        return execution
+        row, created = await self.store.write(write)
+        execution = Execution.from_row(row)
+        if created:
+            self._publish(execution, "PipelineExecutionStateChanged", state="InProgress")
+        return execution, created
 
     async def set_execution_status(
         self, execution: Execution, status: str, summary: str | None = None

@@ -114,15 +114,18 @@ class PipelineSupervisor:
         trigger_detail: str | None = None,
         source_overrides: dict[str, str] | None = None,
         variables: list[dict[str, str]] | None = None,
+        client_request_token: str | None = None,
     ) -> Execution:
-        execution = await self.journal.create_execution(
+        execution, created = await self.journal.create_execution(
             pipeline,
             trigger_type=trigger_type,
             trigger_detail=trigger_detail,
             source_overrides=source_overrides,
             variables=variables,
+            client_request_token=client_request_token,
         )
-        self._spawn(execution, resume=False)
+        if created:
+            self._spawn(execution, resume=False)
         return execution
 
     def _spawn(self, execution: Execution, *, resume: bool) -> None:

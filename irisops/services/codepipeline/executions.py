@@ -39,6 +39,7 @@ class ExecutionOperations(Service):
             trigger_detail=f"arn:aws:iam::{ctx.account}:root",
             source_overrides=overrides,
             variables=variables,
+            client_request_token=params.get("clientRequestToken"),
         )
         return {"pipelineExecutionId": execution.id}
 

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS codepipeline_executions (
     status_summary TEXT,
     trigger_type TEXT NOT NULL,
     trigger_detail TEXT,
+    client_request_token TEXT,
     source_overrides TEXT NOT NULL DEFAULT '{}',
     variables TEXT NOT NULL DEFAULT '[]',
     stop_reason TEXT,
