@@ -105,14 +105,19 @@ class ExecutionJournal:
         execution.status = status
         self._publish(execution, "PipelineExecutionStateChanged", state=status)
 
-    async def request_stop(self, execution: Execution, *, abandon: bool, reason: str) -> None:
-        await self.store.execute(
+    async def request_stop(self, execution: Execution, *, abandon: bool, reason: str) -> bool:
+        """Mark the execution Stopping; False when it ended in the meantime."""
+        changed = await self.store.execute(
             "UPDATE codepipeline_executions SET status = 'Stopping', stop_reason = ?, "
-            "stop_abandon = ?, last_update_time = ? WHERE id = ?",
+            "stop_abandon = ?, last_update_time = ? "
+            "WHERE id = ? AND status IN ('InProgress', 'Stopping')",
             (reason, int(abandon), epoch_ms(), execution.id),
         )
+        if not changed:
+            return False
         execution.status = "Stopping"
         self._publish(execution, "PipelineExecutionStateChanged", state="Stopping")
+        return True
 
     # -- stages -------------------------------------------------------------------------
 

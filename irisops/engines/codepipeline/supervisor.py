@@ -143,15 +143,18 @@ class PipelineSupervisor:
     def runner(self, execution_id: str) -> ExecutionRunner | None:
         return self._runners.get(execution_id)
 
-    async def stop_execution(self, execution: Execution, *, abandon: bool, reason: str) -> None:
-        """Record the stop request, then let the runner act on it."""
-        await self.journal.request_stop(execution, abandon=abandon, reason=reason)
+    async def stop_execution(self, execution: Execution, *, abandon: bool, reason: str) -> bool:
+        """Record the stop request, then let the runner act on it; False when the
+        execution ended before the request was recorded."""
+        if not await self.journal.request_stop(execution, abandon=abandon, reason=reason):
+            return False
         runner = self._runners.get(execution.id)
         if runner is not None:
             runner.execution.status = "Stopping"
             runner.request_stop(abandon=abandon)
         else:
             await self.journal.abandon_execution(execution, reason or "Stopped")
+        return True
 
     # -- restart ------------------------------------------------------------------------
 

@@ -92,9 +92,14 @@ class ExecutionOperations(Service):
         )
         abandon = bool(params.get("abandon"))
         self._check_stoppable(execution, abandon)
-        await self.supervisor.stop_execution(
+        stopping = await self.supervisor.stop_execution(
             execution, abandon=abandon, reason=params.get("reason") or ""
         )
+        if not stopping:
+            _, ended = execution_for(
+                self.store, ctx, params["pipelineName"], params["pipelineExecutionId"]
+            )
+            self._check_stoppable(ended, abandon)
         return {"pipelineExecutionId": execution.id}
 
     def _check_stoppable(self, execution: Execution, abandon: bool) -> None:
