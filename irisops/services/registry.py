@@ -16,6 +16,7 @@ SERVICES: dict[str, str] = {
     "sts": "irisops.services.sts:StsService",
     "s3": "irisops.services.s3:S3Service",
     "logs": "irisops.services.logs:LogsService",
+    "ecr": "irisops.services.ecr:EcrService",
 }
 
 REQUIRES: dict[str, tuple[str, ...]] = {"sts": ("iam",)}
