@@ -117,3 +117,9 @@ class AuthOperations(Service):
 
     def authenticate(self, authorization: str | None) -> Principal | None:
         return self.tokens.authenticate(authorization)
+
+    def registry_auth(self, account: str, region: str) -> dict[str, str]:
+        """Docker engine credentials (``X-Registry-Auth``) for our own registry."""
+        host = registry_host(self.config)
+        password = self.tokens.password(account, region, (utcnow() + TOKEN_LIFETIME).timestamp())
+        return {"username": USER, "password": password, "serveraddress": host}

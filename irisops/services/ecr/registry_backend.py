@@ -93,3 +93,27 @@ class RegistryBackendOperations(ImageStore):
             (principal.account, principal.region),
         )
         return [row["name"] for row in rows]
+
+    def locate_repository(
+        self, name: str, account: str | None = None, region: str | None = None
+    ) -> tuple[str, str] | None:
+        """``(account, region)`` of a repository: the one given, else the server's
+        default account and region, else the one repository of that name anywhere."""
+        if account and region:
+            candidates = [(account, region)]
+        else:
+            candidates = [(self.config.account, self.config.region)]
+        for acct, reg in candidates:
+            if self.store.read_one(
+                "SELECT 1 FROM ecr_repositories WHERE account = ? AND region = ? AND name = ?",
+                (acct, reg, name),
+            ):
+                return acct, reg
+        if account and region:
+            return None
+        rows = self.store.read(
+            "SELECT account, region FROM ecr_repositories WHERE name = ? LIMIT 2", (name,)
+        )
+        if len(rows) == 1:
+            return rows[0]["account"], rows[0]["region"]
+        return None
