@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench import push_report
+
 MB = 1024 * 1024
 SERVERS = ("irisops", "moto")
 
@@ -308,6 +310,9 @@ def evaluate_targets(results: dict[str, Any]) -> list[Target]:
                         _errors_note(errors, ("bench", "irisops", baseline)),
                     )
                 )
+    push = results.get("docker_push")
+    if push is not None:
+        targets += [Target(*target) for target in push_report.push_targets(push)]
     return targets
 
 
@@ -349,6 +354,9 @@ def render_report(results: dict[str, Any]) -> str:
                 render_table(TRANSFER_HEADERS, transfer_rows(transfer)),
             ]
             out += [f"  ERROR {name}: {text}" for name, text in transfer["errors"].items()]
+    push = results.get("docker_push")
+    if push:
+        out += ["", *push_report.push_section(push)]
     targets = evaluate_targets(results)
     if targets:
         out += [
@@ -363,4 +371,10 @@ def failed(results: dict[str, Any]) -> bool:
     """Whether any entry errored (a bench of errors is no bench: the run exits non-zero)."""
     cheap = results.get("cheap_calls", {})
     transfer = results.get("s3_64mb") or {}
-    return bool(cheap_call_errors(cheap) or transfer.get("error") or transfer.get("errors"))
+    push = results.get("docker_push") or {}
+    return bool(
+        cheap_call_errors(cheap)
+        or transfer.get("error")
+        or transfer.get("errors")
+        or push.get("error")
+    )

@@ -3,7 +3,8 @@
     .venv/bin/python bench/run.py [--quick] [--only NAME[,NAME...]] [--profile]
 
 Entries: s3-head-object, iam-get-role, sts-get-caller-identity (cheap calls, irisops vs
-moto's server, with a load-generator ceiling check) and s3-64mb (PUT/GET vs moto and cp).
+moto's server, with a load-generator ceiling check), s3-64mb (PUT/GET vs moto and cp) and
+docker-push (docker push of a ~200 MB image vs cp of its layer files).
 Results go to bench/results/bench-<time>.json (and latest.json); the exit status is 1
 when any entry failed (a request errored, a server did not start).
 """
@@ -24,14 +25,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cheap_calls, cpus, s3_transfer, servers  # noqa: E402
+from bench import cheap_calls, cpus, docker_push, s3_transfer, servers  # noqa: E402
 from bench.console import log  # noqa: E402
 from bench.loadgen import LoadGenerator  # noqa: E402
 from bench.report import MB, failed, render_report  # noqa: E402
 
 RESULTS_DIR = ROOT / "bench" / "results"
 TRANSFER = "s3-64mb"
-ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER]
+PUSH = "docker-push"
+ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER, PUSH]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -115,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         if TRANSFER in wanted:
             settings = s3_transfer.Settings(64 * MB, repeats, work_dir / "transfer", profile_dir)
             results["s3_64mb"] = s3_transfer.run(settings)
+        if PUSH in wanted:
+            push_settings = docker_push.Settings(
+                size_mb=200, repeats=max(1, repeats - 2), work_dir=work_dir / "push"
+            )
+            results["docker_push"] = docker_push.run(push_settings)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report = render_report(results)

@@ -8,7 +8,7 @@ the upload. Uploads do not survive a restart: :meth:`BlobStore.sweep` removes th
 the in-memory hash state is gone with the process anyway).
 
 All file work runs on threads; receiving the next batch from the wire overlaps with
-writing and hashing the previous one.
+writing and hashing the previous one (write and hash on two threads at once).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from irisops.core.files import TMP_PREFIX, fsync_dir
+from irisops.core.writeback import start_writeback
 from irisops.engines.registry.digests import check_digest
 from irisops.engines.registry.errors import RegistryError
 
@@ -46,17 +47,27 @@ class Upload:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     fd: int | None = None
 
-    def write(self, chunks: list[bytes]) -> None:
-        """Append and hash one batch (on a worker thread)."""
+    def write(self, chunks: list[bytes], writeback: bool) -> None:
+        """Append one batch (on a worker thread), starting its writeback when the
+        upload will be fsynced, so that the final fsync waits only for the tail."""
         if self.fd is None:
             self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        pending = [memoryview(c) for c in chunks if c]
+        written_total = sum(len(c) for c in pending)
+        while pending:
+            written = os.writev(self.fd, pending)
+            while pending and written >= len(pending[0]):
+                written -= len(pending[0])
+                pending.pop(0)
+            if pending and written:
+                pending[0] = pending[0][written:]
+        if writeback and written_total:
+            start_writeback(self.fd, self.size, written_total)
+        self.size += written_total
+
+    def hash(self, chunks: list[bytes]) -> None:
         for chunk in chunks:
-            view = memoryview(chunk)
-            while view:
-                written = os.write(self.fd, view)
-                view = view[written:]
             self.hasher.update(chunk)
-            self.size += len(chunk)
 
     def close(self) -> None:
         if self.fd is not None:
@@ -140,18 +151,25 @@ class BlobStore:
                 if batch_bytes >= BATCH:
                     if pending is not None:
                         await pending
-                    pending = asyncio.ensure_future(asyncio.to_thread(upload.write, batch))
+                    pending = asyncio.ensure_future(self._take(upload, batch))
                     batch, batch_bytes = [], 0
             if pending is not None:
                 await pending
                 pending = None
             if batch:
-                await asyncio.to_thread(upload.write, batch)
+                await self._take(upload, batch)
         except BaseException:
             if pending is not None:
                 with contextlib.suppress(BaseException):
                     await pending
             raise
+
+    async def _take(self, upload: Upload, batch: list[bytes]) -> None:
+        """Write and hash one batch at the same time, on two threads."""
+        await asyncio.gather(
+            asyncio.to_thread(upload.write, batch, self.fsync),
+            asyncio.to_thread(upload.hash, batch),
+        )
 
     async def cancel(self, upload: Upload) -> None:
         self._uploads.pop(upload.id, None)

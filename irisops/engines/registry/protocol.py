@@ -36,7 +36,7 @@ DEFAULT_PAGE = 1000
 
 
 async def _body_chunks(request: web.Request) -> AsyncIterator[bytes]:
-    async for chunk in request.content.iter_chunked(WIRE_CHUNK):
+    async for chunk in request.content.iter_any():
         yield chunk
 
 
