@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -72,6 +73,27 @@ def password_of(token: str) -> str:
     return base64.b64decode(token).decode().partition(":")[2]
 
 
+def aws_cli_password(server: ServerProcess) -> str:
+    """``aws ecr get-login-password`` (the real awscli) against the server."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": server.url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("aws")), "ecr", "get-login-password"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
 @pytest.fixture
 def image_name() -> Iterator[str]:
     name = f"irisops-test/ecr-{uuid.uuid4().hex[:10]}"
@@ -100,17 +122,9 @@ def test_login_push_pull_round_trip(
     assert wrong.returncode != 0
     data = ecr.get_authorization_token()["authorizationData"][0]
     assert data["proxyEndpoint"] == f"http://{host}"
-    ok(
-        docker(
-            "login",
-            "-u",
-            "AWS",
-            "--password-stdin",
-            host,
-            config=config,
-            stdin=password_of(data["authorizationToken"]),
-        )
-    )
+    assert password_of(data["authorizationToken"])
+    password = aws_cli_password(clean_server)
+    ok(docker("login", "-u", "AWS", "--password-stdin", host, config=config, stdin=password))
 
     image_id = build_image(docker_engine.base_image, tmp_path / "ctx", f"{uri}:v1")
     digest = pushed_digest(ok(docker("push", f"{uri}:v1", config=config)))
