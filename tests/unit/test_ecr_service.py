@@ -324,3 +324,55 @@ async def test_lifecycle_policy_and_tags(ecr: EcrService) -> None:
     assert (
         await fails(ecr, "ListTagsForResource", resourceArn=missing)
     ).code == "RepositoryNotFoundException"
+
+
+async def test_mutability_exclusion_filters(ecr: EcrService) -> None:
+    error = await fails(
+        ecr, "CreateRepository", repositoryName="x", imageTagMutability="IMMUTABLE_WITH_EXCLUSION"
+    )
+    assert error.code == "InvalidParameterException"
+    repo = await call(
+        ecr,
+        "CreateRepository",
+        repositoryName="app",
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "latest*"}],
+    )
+    assert repo["repository"]["imageTagMutabilityExclusionFilters"] == [
+        {"filterType": "WILDCARD", "filter": "latest*"}
+    ]
+    first, second = await manifest_json(ecr, b"7"), await manifest_json(ecr, b"8")
+    for body in (first, second):  # an excluded tag moves
+        await call(ecr, "PutImage", repositoryName="app", imageManifest=body, imageTag="latest-dev")
+    await call(ecr, "PutImage", repositoryName="app", imageManifest=first, imageTag="v1")
+    error = await fails(ecr, "PutImage", repositoryName="app", imageManifest=second, imageTag="v1")
+    assert error.code == "ImageTagAlreadyExistsException"
+    await call(
+        ecr,
+        "PutImageTagMutability",
+        repositoryName="app",
+        imageTagMutability="MUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "v*"}],
+    )
+    error = await fails(ecr, "PutImage", repositoryName="app", imageManifest=second, imageTag="v1")
+    assert error.code == "ImageTagAlreadyExistsException"
+    await call(ecr, "PutImage", repositoryName="app", imageManifest=first, imageTag="latest-dev")
+
+
+async def test_force_delete_publishes_every_image(ecr: EcrService) -> None:
+    await call(ecr, "CreateRepository", repositoryName="app")
+    first, second = await manifest_json(ecr, b"9"), await manifest_json(ecr, b"10")
+    await call(ecr, "PutImage", repositoryName="app", imageManifest=first, imageTag="a")
+    await call(ecr, "PutImage", repositoryName="app", imageManifest=second)
+    with ecr.bus.subscribe() as events:
+        await call(ecr, "DeleteRepository", repositoryName="app", force=True)
+        seen = [await events.get() for _ in range(3)]
+    deleted = {(e.detail["imageDigest"], e.detail["imageTag"]) for e in seen[:2] if e}
+    assert deleted == {
+        (sha256_digest(first.encode()), "a"),
+        (sha256_digest(second.encode()), None),
+    }
+    assert seen[2] is not None and seen[2].type == "ecr.RepositoryDeleted"
+    assert (await fails(ecr, "DescribeImages", repositoryName="app")).code == (
+        "RepositoryNotFoundException"
+    )

@@ -31,6 +31,8 @@ from irisops.engines.registry.errors import RegistryError
 
 #: Bytes gathered from the wire before one thread hop writes and hashes them.
 BATCH = 1 << 20
+#: An upload no request has touched for this long is abandoned: dropped with its file.
+UPLOAD_IDLE_SECONDS = 24 * 3600.0
 
 
 @dataclass
@@ -42,7 +44,8 @@ class Upload:
     #: The repository it was started in: ``(account, region, name)``.
     owner: tuple[str, str, str]
     size: int = 0
-    started: float = field(default_factory=time.time)
+    #: When a request last touched it (monotonic): idle uploads are dropped.
+    touched: float = field(default_factory=time.monotonic)
     hasher: hashlib._Hash = field(default_factory=hashlib.sha256)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     fd: int | None = None
@@ -127,6 +130,7 @@ class BlobStore:
     # -- uploads -----------------------------------------------------------------------
 
     def start_upload(self, owner: tuple[str, str, str]) -> Upload:
+        self._drop_idle()
         upload_id = str(uuid.uuid4())
         upload = Upload(id=upload_id, path=self.upload_root / upload_id, owner=owner)
         self._uploads[upload_id] = upload
@@ -136,7 +140,16 @@ class BlobStore:
         upload = self._uploads.get(upload_id)
         if upload is None or upload.owner != owner:
             raise RegistryError("BLOB_UPLOAD_UNKNOWN", detail={"uuid": upload_id})
+        upload.touched = time.monotonic()
         return upload
+
+    def _drop_idle(self) -> None:
+        """Forget uploads abandoned for a day (their files go on a thread)."""
+        now = time.monotonic()
+        for upload in list(self._uploads.values()):
+            if now - upload.touched > UPLOAD_IDLE_SECONDS and not upload.lock.locked():
+                self._uploads.pop(upload.id, None)
+                asyncio.get_running_loop().run_in_executor(None, self._discard, upload)
 
     async def append(self, upload: Upload, chunks: AsyncIterator[bytes]) -> None:
         """Stream a request body into the upload: batch N+1 is received from the wire

@@ -232,11 +232,14 @@ class RegistryProtocol:
         if method == "GET":
             return web.Response(status=204, headers=self._upload_headers(name, upload))
         if method == "DELETE":
-            await self.blobs.cancel(upload)
+            async with upload.lock:
+                self.blobs.upload(upload_id, owner)  # not ended while we waited
+                await self.blobs.cancel(upload)
             return web.Response(status=204)
         if method not in ("PATCH", "PUT"):
             raise RegistryError("UNSUPPORTED", status=405)
         async with upload.lock:
+            self.blobs.upload(upload_id, owner)  # not ended while we waited
             if method == "PATCH":
                 self._check_range(request, upload)
                 await self.blobs.append(upload, _body_chunks(request))

@@ -9,6 +9,7 @@ image id once committed. Failures are registry errors; the API maps them to its 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ def check_tag(tag: str) -> None:
 
 def _repository(conn: sqlite3.Connection, account: str, region: str, name: str) -> sqlite3.Row:
     row = conn.execute(
-        "SELECT id, tag_mutability FROM ecr_repositories "
+        "SELECT id, tag_mutability, tag_mutability_filters FROM ecr_repositories "
         "WHERE account = ? AND region = ? AND name = ?",
         (account, region, name),
     ).fetchone()
@@ -141,7 +142,10 @@ class ImageStore(Service):
                     f"Image with digest '{manifest.digest}' and tag {shown} already exists in "
                     f"the repository with name '{name}' in registry with id '{account}'"
                 )
-            if tagged is not None and repo["tag_mutability"] == "IMMUTABLE":
+            filters = json.loads(repo["tag_mutability_filters"])
+            if tagged is not None and records.tag_is_immutable(
+                repo["tag_mutability"], filters, tag or ""
+            ):
                 raise RegistryError("TAG_INVALID", immutable_tag_message(tag or "", name))
             if not exists:
                 conn.execute(

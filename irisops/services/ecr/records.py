@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import sqlite3
 from typing import Any
@@ -34,7 +35,19 @@ def repository_uri(config: Config, name: str) -> str:
     return f"{registry_host(config)}/{name}"
 
 
+def tag_is_immutable(mutability: str, filters: list[dict[str, str]], tag: str) -> bool:
+    """Whether a repository's mutability setting protects ``tag`` from being moved:
+    the ``*_WITH_EXCLUSION`` settings flip it for tags matching a wildcard filter."""
+    excluded = any(fnmatch.fnmatchcase(tag, f.get("filter", "")) for f in filters)
+    if mutability == "IMMUTABLE_WITH_EXCLUSION":
+        return not excluded
+    if mutability == "MUTABLE_WITH_EXCLUSION":
+        return excluded
+    return mutability == "IMMUTABLE"
+
+
 def describe_repository(row: sqlite3.Row, config: Config) -> dict[str, Any]:
+    filters = json.loads(row["tag_mutability_filters"])
     return {
         "repositoryArn": repository_arn(row["region"], row["account"], row["name"]),
         "registryId": row["account"],
@@ -42,6 +55,7 @@ def describe_repository(row: sqlite3.Row, config: Config) -> dict[str, Any]:
         "repositoryUri": repository_uri(config, row["name"]),
         "createdAt": from_epoch_ms(row["created_at"]),
         "imageTagMutability": row["tag_mutability"],
+        **({"imageTagMutabilityExclusionFilters": filters} if filters else {}),
         "imageScanningConfiguration": {"scanOnPush": bool(row["scan_on_push"])},
         "encryptionConfiguration": json.loads(row["encryption"]),
     }

@@ -21,6 +21,22 @@ from irisops.services.ecr.paging import page
 from irisops.services.ecr.tags import check_tags
 
 
+def mutability_filters(mutability: str, params: dict[str, Any]) -> list[dict[str, str]]:
+    """The exclusion filters, which go with the ``*_WITH_EXCLUSION`` settings only."""
+    filters = params.get("imageTagMutabilityExclusionFilters") or []
+    if mutability.endswith("_WITH_EXCLUSION") and not filters:
+        raise InvalidParameter(  # unconfirmed text
+            "Invalid parameter at 'imageTagMutabilityExclusionFilters': at least one filter "
+            f"is required with {mutability}"
+        )
+    if filters and not mutability.endswith("_WITH_EXCLUSION"):
+        raise InvalidParameter(  # unconfirmed text
+            "Invalid parameter at 'imageTagMutabilityExclusionFilters': filters can only be "
+            f"given with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not {mutability}"
+        )
+    return [{"filterType": f["filterType"], "filter": f["filter"]} for f in filters]
+
+
 class RepositoryOperations(Service):
     async def create_repository(
         self, ctx: RequestContext, params: dict[str, Any]
@@ -36,20 +52,23 @@ class RepositoryOperations(Service):
                 "when encryptionType is KMS"
             )
         scanning = params.get("imageScanningConfiguration") or {}
+        mutability = params.get("imageTagMutability") or "MUTABLE"
+        filters = mutability_filters(mutability, params)
         now = epoch_ms()
 
         def write(conn: sqlite3.Connection) -> sqlite3.Row:
             try:
                 conn.execute(
                     "INSERT INTO ecr_repositories (account, region, name, created_at, "
-                    "tag_mutability, scan_on_push, encryption, tags) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "tag_mutability, tag_mutability_filters, scan_on_push, encryption, tags) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         account,
                         ctx.region,
                         name,
                         now,
-                        params.get("imageTagMutability") or "MUTABLE",
+                        mutability,
+                        json.dumps(filters),
                         int(bool(scanning.get("scanOnPush"))),
                         json.dumps(encryption),
                         json.dumps(tags),
@@ -105,22 +124,39 @@ class RepositoryOperations(Service):
         name = params["repositoryName"]
         force = bool(params.get("force"))
 
-        def write(conn: sqlite3.Connection) -> sqlite3.Row:
+        def write(conn: sqlite3.Connection) -> tuple[sqlite3.Row, list[tuple[str, str | None]]]:
             row = conn.execute(
                 "SELECT * FROM ecr_repositories WHERE account = ? AND region = ? AND name = ?",
                 (account, ctx.region, name),
             ).fetchone()
             if row is None:
                 raise repository_not_found(name, account)
-            images = conn.execute(
-                "SELECT count(*) FROM ecr_images WHERE repository_id = ?", (row["id"],)
-            ).fetchone()[0]
+            images = [
+                (image["digest"], image["tag"])
+                for image in conn.execute(
+                    "SELECT i.digest, t.tag FROM ecr_images i LEFT JOIN ecr_image_tags t "
+                    "ON t.repository_id = i.repository_id AND t.digest = i.digest "
+                    "WHERE i.repository_id = ? ORDER BY i.digest, t.tag",
+                    (row["id"],),
+                )
+            ]
             if images and not force:
                 raise repository_not_empty(name, account)
             conn.execute("DELETE FROM ecr_repositories WHERE id = ?", (row["id"],))
-            return row
+            return row, images
 
-        row = await self.store.write(write)
+        row, images = await self.store.write(write)
+        resource = records.repository_arn(ctx.region, account, name)
+        for digest, tag in images:
+            self.publish(
+                ctx,
+                "ecr.ImageDeleted",
+                resource,
+                repositoryName=name,
+                imageDigest=digest,
+                imageTag=tag,
+                via="api",
+            )
         self.publish(
             ctx,
             "ecr.RepositoryDeleted",
@@ -134,11 +170,17 @@ class RepositoryOperations(Service):
     ) -> dict[str, Any]:
         row = repository_for(self.store, ctx, params)
         mutability = params["imageTagMutability"]
+        filters = mutability_filters(mutability, params)
         await self.store.execute(
-            "UPDATE ecr_repositories SET tag_mutability = ? WHERE id = ?", (mutability, row["id"])
+            "UPDATE ecr_repositories SET tag_mutability = ?, tag_mutability_filters = ? "
+            "WHERE id = ?",
+            (mutability, json.dumps(filters), row["id"]),
         )
-        return {
+        out: dict[str, Any] = {
             "registryId": row["account"],
             "repositoryName": row["name"],
             "imageTagMutability": mutability,
         }
+        if filters:
+            out["imageTagMutabilityExclusionFilters"] = filters
+        return out

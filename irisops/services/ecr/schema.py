@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS ecr_repositories (
     name TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     tag_mutability TEXT NOT NULL DEFAULT 'MUTABLE',
+    tag_mutability_filters TEXT NOT NULL DEFAULT '[]',
     scan_on_push INTEGER NOT NULL DEFAULT 0,
     encryption TEXT NOT NULL DEFAULT '{"encryptionType": "AES256"}',
     tags TEXT NOT NULL DEFAULT '[]',
