@@ -19,6 +19,7 @@ from irisops.engines.registry.blobs import BlobStore
 from irisops.engines.registry.protocol import RegistryProtocol
 from irisops.services.ecr.auth import AuthOperations, TokenIssuer
 from irisops.services.ecr.images import ImageOperations
+from irisops.services.ecr.layers import LayerOperations
 from irisops.services.ecr.lifecycle import LifecycleOperations
 from irisops.services.ecr.registry_backend import RegistryBackendOperations
 from irisops.services.ecr.repositories import RepositoryOperations
@@ -29,6 +30,7 @@ from irisops.services.ecr.tags import TagOperations
 class EcrService(
     RepositoryOperations,
     ImageOperations,
+    LayerOperations,
     RegistryBackendOperations,
     AuthOperations,
     LifecycleOperations,
