@@ -376,3 +376,16 @@ async def test_force_delete_publishes_every_image(ecr: EcrService) -> None:
     assert (await fails(ecr, "DescribeImages", repositoryName="app")).code == (
         "RepositoryNotFoundException"
     )
+
+
+async def test_locate_repository_for_image_references(ecr: EcrService) -> None:
+    await call(ecr, "CreateRepository", repositoryName="here")
+    other = RequestContext(service="ecr", operation="Test", account="210987654321", region=REGION)
+    await ecr.handler("CreateRepository")(other, {"repositoryName": "theirs"})  # type: ignore[misc]
+    await ecr.handler("CreateRepository")(other, {"repositoryName": "here"})  # type: ignore[misc]
+    assert ecr.locate_repository("here") == (ACCOUNT, REGION)
+    assert ecr.locate_repository("here", "210987654321", REGION) == ("210987654321", REGION)
+    # A real AWS account id in an image URI still finds the repository pushed here.
+    assert ecr.locate_repository("here", "763104351884", "eu-west-1") == (ACCOUNT, REGION)
+    assert ecr.locate_repository("theirs") == ("210987654321", REGION)
+    assert ecr.locate_repository("nowhere") is None

@@ -103,10 +103,14 @@ class BlobStore:
                 removed += 1
         return removed
 
-    def wipe(self) -> None:
+    def close(self) -> None:
+        """Close the files of uploads in progress (at shutdown; they are swept at start)."""
         for upload in list(self._uploads.values()):
             upload.close()
         self._uploads.clear()
+
+    def wipe(self) -> None:
+        self.close()
         shutil.rmtree(self.blob_root, ignore_errors=True)
         shutil.rmtree(self.upload_root, ignore_errors=True)
         self.sweep()
@@ -123,6 +127,10 @@ class BlobStore:
             return self.path(digest).stat().st_size
         except FileNotFoundError:
             return None
+
+    async def stat(self, digest: str) -> int | None:
+        """:meth:`size` on a thread."""
+        return await asyncio.to_thread(self.size, digest)
 
     async def sizes(self, digests: list[str]) -> dict[str, int | None]:
         return await asyncio.to_thread(lambda: {d: self.size(d) for d in digests})

@@ -191,7 +191,7 @@ class RegistryProtocol:
         if request.method not in ("GET", "HEAD"):
             raise RegistryError("UNSUPPORTED", "blobs cannot be deleted", status=405)
         check_digest(digest)
-        size = self.blobs.size(digest)
+        size = await self.blobs.stat(digest)
         if size is None:
             raise RegistryError("BLOB_UNKNOWN", detail={"digest": digest})
         headers = {
@@ -274,7 +274,7 @@ class RegistryProtocol:
         source = request.query.get("from")
         if mount and source:
             check_digest(mount)
-            if self._mountable(principal, source) and self.blobs.size(mount) is not None:
+            if self._mountable(principal, source) and await self.blobs.stat(mount) is not None:
                 return self._blob_created(name, mount)
         upload = self.blobs.start_upload(owner)
         digest = request.query.get("digest")

@@ -141,7 +141,7 @@ class LayerOperations(Service):
                 raise InvalidLayer(  # unconfirmed text
                     f"The calculated digest {actual} does not match the layer digests given"
                 )
-            if self.blobs.size(actual) is not None:
+            if await self.blobs.stat(actual) is not None:
                 await self.blobs.cancel(upload)
                 raise LayerAlreadyExists(  # unconfirmed text
                     f"The upload layer for layer digest {actual} already exists"

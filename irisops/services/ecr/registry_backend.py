@@ -97,20 +97,19 @@ class RegistryBackendOperations(ImageStore):
     def locate_repository(
         self, name: str, account: str | None = None, region: str | None = None
     ) -> tuple[str, str] | None:
-        """``(account, region)`` of a repository: the one given, else the server's
-        default account and region, else the one repository of that name anywhere."""
+        """``(account, region)`` of a repository for an image reference: the account and
+        region the reference names, else the server's default ones, else the one
+        repository of that name anywhere (so an image URI written with a real AWS
+        account id still finds the repository pushed here); None when none fits."""
+        candidates = [(self.config.account, self.config.region)]
         if account and region:
-            candidates = [(account, region)]
-        else:
-            candidates = [(self.config.account, self.config.region)]
+            candidates.insert(0, (account, region))
         for acct, reg in candidates:
             if self.store.read_one(
                 "SELECT 1 FROM ecr_repositories WHERE account = ? AND region = ? AND name = ?",
                 (acct, reg, name),
             ):
                 return acct, reg
-        if account and region:
-            return None
         rows = self.store.read(
             "SELECT account, region FROM ecr_repositories WHERE name = ? LIMIT 2", (name,)
         )

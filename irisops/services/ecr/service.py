@@ -54,6 +54,9 @@ class EcrService(
         await asyncio.to_thread(self.blobs.sweep)
         await asyncio.to_thread(self.tokens.load)
 
+    async def stop(self) -> None:
+        self.blobs.close()
+
     async def reset(self) -> None:
         def wipe(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM ecr_image_tags")
