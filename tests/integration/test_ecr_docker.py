@@ -1,6 +1,7 @@
 """The real docker CLI against irisops' registry: login, push and pull of a multi-layer
 image with identical digests, what DescribeImages reports, wrong passwords, missing
-repositories, immutable tags, and ensure_local_image for both reference forms."""
+repositories, immutable tags, a manifest list, and ensure_local_image for both reference
+forms."""
 
 from __future__ import annotations
 
@@ -148,6 +149,18 @@ def test_login_push_pull_round_trip(
     repo_digest = ok(docker("inspect", "--format", "{{index .RepoDigests 0}}", f"{uri}:v1"))
     assert repo_digest.strip() == f"{uri}@{digest}"
     ok(docker("pull", f"{uri}@{digest}", config=config))
+
+    # A manifest list over the pushed image (docker keeps it in the private config dir).
+    ok(docker("manifest", "create", "--insecure", f"{uri}:multi", f"{uri}:v1", config=config))
+    list_digest = ok(docker("manifest", "push", "--insecure", f"{uri}:multi", config=config))
+    listed = ecr.describe_images(repositoryName=image_name, imageIds=[{"imageTag": "multi"}])
+    detail = listed["imageDetails"][0]
+    assert detail["imageDigest"] == list_digest.strip()
+    assert detail["imageManifestMediaType"] == (
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    )
+    assert detail["imageSizeInBytes"] == details[0]["imageSizeInBytes"]
+    ok(docker("pull", f"{uri}:multi", config=config))
 
     missing = f"{host}/{image_name}-missing:v1"
     ok(docker("tag", f"{uri}:v1", missing))
