@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -219,3 +221,38 @@ def test_registry_acts_in_the_tokens_account(clean_server: ServerProcess) -> Non
     assert [
         d["imageTags"] for d in other.describe_images(repositoryName="theirs")["imageDetails"]
     ] == [["v1"]]
+
+
+def test_client_leaving_mid_patch_keeps_the_upload_consistent(
+    registry: Registry, clean_server: ServerProcess
+) -> None:
+    data = os.urandom(4 * 1024 * 1024)
+    location = registry.request("POST", "/v2/team/app/blobs/uploads/").headers["Location"]
+    sock = socket.create_connection((registry.host, registry.port), timeout=30)
+    head = (
+        f"PATCH {location} HTTP/1.1\r\nHost: {registry.host}\r\n"
+        f"Authorization: {registry.auth}\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + data[: 3 * 1024 * 1024])
+    uploads = data_dir(clean_server) / "ecr" / "uploads"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(
+        p.stat().st_size >= 2 * 1024 * 1024 for p in uploads.iterdir()
+    ):
+        time.sleep(0.05)
+    sock.close()
+    # Resume where the upload's Range says it stands; a 416 means the server was still
+    # writing the last batch of the dead request: read the Range again.
+    for _ in range(100):
+        received = int(registry.request("GET", location).headers["Range"].split("-")[1]) + 1
+        assert 0 < received <= 3 * 1024 * 1024
+        rest = registry.request(
+            "PATCH", location, data[received:], {"Content-Range": f"{received}-{len(data) - 1}"}
+        )
+        if rest.status != 416:
+            break
+        time.sleep(0.05)
+    assert rest.status == 202, rest.body
+    done = registry.request("PUT", f"{location}?digest={digest_of(data)}")
+    assert done.status == 201, done.body
+    assert registry.request("GET", f"/v2/team/app/blobs/{digest_of(data)}").body == data

@@ -32,7 +32,6 @@ UPLOAD = re.compile(r"^(?P<name>.+)/blobs/uploads/(?P<id>[^/]*)$")
 BLOB = re.compile(r"^(?P<name>.+)/blobs/(?P<digest>[^/]+)$")
 CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/\d+|/\*)?$")
 WIRE_CHUNK = 256 * 1024
-DEFAULT_PAGE = 1000
 
 
 async def _body_chunks(request: web.Request) -> AsyncIterator[bytes]:
@@ -101,7 +100,14 @@ class RegistryProtocol:
             if error.code == "UNAUTHORIZED":
                 headers["WWW-Authenticate"] = self.backend.challenge(request.host)
             return error.response(headers)
-        except (ConnectionResetError, web.HTTPException):
+        except ConnectionResetError:
+            # The client left mid-body: what arrived in whole batches stays in the upload
+            # (its Range says how much), the rest is dropped with the hash kept in step.
+            log.info("registry client left during %s %s", request.method, request.path)
+            return RegistryError("BLOB_UPLOAD_INVALID", "the request body was cut short").response(
+                dict(API_VERSION)
+            )
+        except web.HTTPException:
             raise
         except Exception:
             log.exception("registry request %s %s failed", request.method, request.path)
