@@ -4,7 +4,8 @@
 
 Entries: s3-head-object, iam-get-role, sts-get-caller-identity (cheap calls, irisops vs
 moto's server, with a load-generator ceiling check), s3-64mb (PUT/GET vs moto and cp) and
-git-push (a 1,000-file push to irisops vs to a bare repository over file://).
+git-push (a 1,000-file push to irisops vs to a bare repository over file://) and
+docker-push (docker push of a ~200 MB image vs cp of its layer files).
 Results go to bench/results/bench-<time>.json (and latest.json); the exit status is 1
 when any entry failed (a request errored, a server did not start).
 """
@@ -25,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cheap_calls, cpus, git_push, s3_transfer, servers  # noqa: E402
+from bench import cheap_calls, cpus, docker_push, git_push, s3_transfer, servers  # noqa: E402
 from bench.console import log  # noqa: E402
 from bench.loadgen import LoadGenerator  # noqa: E402
 from bench.report import MB, failed, render_report  # noqa: E402
@@ -33,7 +34,8 @@ from bench.report import MB, failed, render_report  # noqa: E402
 RESULTS_DIR = ROOT / "bench" / "results"
 TRANSFER = "s3-64mb"
 GIT_PUSH = "git-push"
-ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER, GIT_PUSH]
+PUSH = "docker-push"
+ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER, GIT_PUSH, PUSH]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -119,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
             results["s3_64mb"] = s3_transfer.run(settings)
         if GIT_PUSH in wanted:
             results["git_push"] = git_push.run(git_push.Settings(repeats, work_dir / "git-push"))
+        if PUSH in wanted:
+            push_settings = docker_push.Settings(
+                size_mb=200, repeats=max(1, repeats - 2), work_dir=work_dir / "push"
+            )
+            results["docker_push"] = docker_push.run(push_settings)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report = render_report(results)
