@@ -11,36 +11,22 @@ from typing import Any
 
 import pytest
 
-from irisops.config import Config
 from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.core.events import EventBus
-from irisops.core.runtime import Runtime
-from irisops.core.store import Store
 from irisops.engines.registry.backend import Principal
 from irisops.engines.registry.digests import sha256_digest
 from irisops.engines.registry.errors import RegistryError
 from irisops.engines.registry.manifests import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 from irisops.services.ecr import EcrService
+from tests.unit.running import running_service
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture
 async def ecr(tmp_path: Path) -> AsyncIterator[EcrService]:
-    store = Store(tmp_path / "state.db", fsync=False)
-    runtime = Runtime(
-        config=Config(data_dir=tmp_path, port=4599), store=store, bus=EventBus(), data_dir=tmp_path
-    )
-    service = EcrService(runtime)
-    store.add_schema(service.schema)
-    await store.open()
-    await service.start()
-    try:
+    async with running_service(EcrService, tmp_path, port=4599) as service:
         yield service
-    finally:
-        await service.stop()
-        await store.close()
 
 
 def ctx(account: str = ACCOUNT) -> RequestContext:
