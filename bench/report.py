@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bench import push_report
+
 MB = 1024 * 1024
 SERVERS = ("irisops", "moto")
 
@@ -386,6 +388,9 @@ def evaluate_targets(results: dict[str, Any]) -> list[Target]:
                 at_most=True,
             )
         )
+    docker = results.get("docker_push")
+    if docker is not None:
+        targets += [Target(*target) for target in push_report.push_targets(docker)]
     to_image = results.get("push_to_image")
     if to_image is not None:
         times = push_to_image_times(to_image)
@@ -458,6 +463,9 @@ def render_report(results: dict[str, Any]) -> str:
                 "repository over file://; time ratio: lower is better):",
                 render_table(GIT_PUSH_HEADERS, git_push_rows(push)),
             ]
+    docker = results.get("docker_push")
+    if docker:
+        out += ["", *push_report.push_section(docker)]
     to_image = results.get("push_to_image")
     if to_image:
         out.append("")
@@ -484,12 +492,14 @@ def failed(results: dict[str, Any]) -> bool:
     """Whether any entry errored (a bench of errors is no bench: the run exits non-zero)."""
     cheap = results.get("cheap_calls", {})
     transfer = results.get("s3_64mb") or {}
-    push = results.get("git_push") or {}
+    git = results.get("git_push") or {}
+    docker = results.get("docker_push") or {}
     to_image = results.get("push_to_image") or {}
     return bool(
         cheap_call_errors(cheap)
         or transfer.get("error")
         or transfer.get("errors")
-        or push.get("error")
+        or git.get("error")
+        or docker.get("error")
         or to_image.get("error")
     )

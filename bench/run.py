@@ -3,9 +3,10 @@
     .venv/bin/python bench/run.py [--quick] [--only NAME[,NAME...]] [--profile]
 
 Entries: s3-head-object, iam-get-role, sts-get-caller-identity (cheap calls, irisops vs
-moto's server, with a load-generator ceiling check), s3-64mb (PUT/GET vs moto and cp) and
-git-push (a 1,000-file push to irisops vs to a bare repository over file://) and
-push-to-image (git push -> pipeline -> image in ECR vs docker build + push by hand).
+moto's server, with a load-generator ceiling check), s3-64mb (PUT/GET vs moto and cp),
+git-push (a 1,000-file push to irisops vs to a bare repository over file://),
+docker-push (docker push of a ~200 MB image vs cp of its layer files) and push-to-image
+(git push -> pipeline -> image in ECR vs docker build + push by hand).
 Results go to bench/results/bench-<time>.json (and latest.json); the exit status is 1
 when any entry failed (a request errored, a server did not start).
 """
@@ -26,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cheap_calls, cpus, git_push, push_to_image, s3_transfer, servers  # noqa: E402
+from bench import cheap_calls, cpus, docker_push, git_push, push_to_image, s3_transfer, servers  # noqa: E402
 from bench.console import log  # noqa: E402
 from bench.loadgen import LoadGenerator  # noqa: E402
 from bench.report import MB, failed, render_report  # noqa: E402
@@ -34,8 +35,9 @@ from bench.report import MB, failed, render_report  # noqa: E402
 RESULTS_DIR = ROOT / "bench" / "results"
 TRANSFER = "s3-64mb"
 GIT_PUSH = "git-push"
+PUSH = "docker-push"
 PUSH_TO_IMAGE = "push-to-image"
-ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER, GIT_PUSH, PUSH_TO_IMAGE]
+ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER, GIT_PUSH, PUSH, PUSH_TO_IMAGE]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -121,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
             results["s3_64mb"] = s3_transfer.run(settings)
         if GIT_PUSH in wanted:
             results["git_push"] = git_push.run(git_push.Settings(repeats, work_dir / "git-push"))
+        if PUSH in wanted:
+            push_settings = docker_push.Settings(
+                size_mb=200, repeats=max(1, repeats - 2), work_dir=work_dir / "push"
+            )
+            results["docker_push"] = docker_push.run(push_settings)
         if PUSH_TO_IMAGE in wanted:
             settings = push_to_image.Settings(repeats, work_dir / "push-to-image")
             results["push_to_image"] = push_to_image.run(settings)

@@ -18,6 +18,7 @@ SERVICES: dict[str, str] = {
     "logs": "irisops.services.logs:LogsService",
     "codecommit": "irisops.services.codecommit:CodeCommitService",
     "codebuild": "irisops.services.codebuild:CodeBuildService",
+    "ecr": "irisops.services.ecr:EcrService",
     "codepipeline": "irisops.services.codepipeline:CodePipelineService",
 }
 

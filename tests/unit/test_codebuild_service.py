@@ -8,13 +8,10 @@ from typing import Any
 
 import pytest
 
-from irisops.config import Config
 from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.core.events import EventBus
-from irisops.core.runtime import Runtime
-from irisops.core.store import Store
 from irisops.services.codebuild import CodeBuildService
+from tests.unit.running import running_service
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 ENV = {"type": "LINUX_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"}
@@ -23,19 +20,8 @@ ROLE = "arn:aws:iam::123456789012:role/build"
 
 @pytest.fixture
 async def codebuild(tmp_path: Path) -> AsyncIterator[CodeBuildService]:
-    store = Store(tmp_path / "state.db", fsync=False)
-    runtime = Runtime(
-        config=Config(data_dir=tmp_path), store=store, bus=EventBus(), data_dir=tmp_path
-    )
-    service = CodeBuildService(runtime)
-    store.add_schema(service.schema)
-    await store.open()
-    await service.start()
-    try:
+    async with running_service(CodeBuildService, tmp_path) as service:
         yield service
-    finally:
-        await service.stop()
-        await store.close()
 
 
 async def call(cb: CodeBuildService, operation: str, **params: Any) -> dict[str, Any]:

@@ -11,31 +11,19 @@ from typing import Any
 
 import pytest
 
-from irisops.config import Config
 from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.core.events import Event, EventBus
-from irisops.core.runtime import Runtime
-from irisops.core.store import Store
+from irisops.core.events import Event
 from irisops.services.codecommit import CodeCommitService
+from tests.unit.running import running_service
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture
 async def cc(tmp_path: Path) -> AsyncIterator[CodeCommitService]:
-    store = Store(tmp_path / "state.db", fsync=False)
-    config = Config(data_dir=tmp_path, fsync=False, port=4566)
-    runtime = Runtime(config=config, store=store, bus=EventBus(), data_dir=tmp_path)
-    service = CodeCommitService(runtime)
-    store.add_schema(service.schema)
-    await store.open()
-    await service.start()
-    try:
+    async with running_service(CodeCommitService, tmp_path, port=4566) as service:
         yield service
-    finally:
-        await service.stop()
-        await store.close()
 
 
 def ctx(account: str = ACCOUNT, region: str = REGION) -> RequestContext:

@@ -12,14 +12,11 @@ from urllib.parse import unquote
 
 import pytest
 
-from irisops.config import Config
 from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.core.events import EventBus
-from irisops.core.runtime import Runtime
-from irisops.core.store import Store
 from irisops.services.iam import IamService
 from irisops.services.iam.aws_managed import CATALOGUE
+from tests.unit.running import running_service
 
 TRUST = json.dumps(
     {
@@ -46,19 +43,8 @@ def document(action: str = "s3:GetObject") -> str:
 
 @pytest.fixture
 async def iam(tmp_path: Path) -> AsyncIterator[IamService]:
-    store = Store(tmp_path / "state.db", fsync=False)
-    runtime = Runtime(
-        config=Config(data_dir=tmp_path), store=store, bus=EventBus(), data_dir=tmp_path
-    )
-    service = IamService(runtime)
-    store.add_schema(service.schema)
-    await store.open()
-    await service.start()
-    try:
+    async with running_service(IamService, tmp_path) as service:
         yield service
-    finally:
-        await service.stop()
-        await store.close()
 
 
 def ctx(account: str = "123456789012") -> RequestContext:

@@ -11,13 +11,10 @@ from typing import Any
 
 import pytest
 
-from irisops.config import Config
 from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.core.events import EventBus
-from irisops.core.runtime import Runtime
-from irisops.core.store import Store
 from irisops.services.iam import IamService
+from tests.unit.running import running_service
 
 POLICY = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
@@ -27,19 +24,8 @@ S3_FULL = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
 
 @pytest.fixture
 async def iam(tmp_path: Path) -> AsyncIterator[IamService]:
-    store = Store(tmp_path / "state.db", fsync=False)
-    runtime = Runtime(
-        config=Config(data_dir=tmp_path), store=store, bus=EventBus(), data_dir=tmp_path
-    )
-    service = IamService(runtime)
-    store.add_schema(service.schema)
-    await store.open()
-    await service.start()
-    try:
+    async with running_service(IamService, tmp_path) as service:
         yield service
-    finally:
-        await service.stop()
-        await store.close()
 
 
 def ctx(account: str = "123456789012", key: str = "") -> RequestContext:

@@ -12,14 +12,11 @@ from typing import Any
 
 import pytest
 
-from irisops.config import Config
 from irisops.core.clock import epoch_ms
 from irisops.core.context import RequestContext
-from irisops.core.events import EventBus
-from irisops.core.runtime import Runtime
-from irisops.core.store import Store
 from irisops.services.logs import LogsService
 from irisops.services.logs.errors import InvalidParameter
+from tests.unit.running import running_service
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 STREAM = "job/algo-1-123"
@@ -28,19 +25,8 @@ TOKEN = re.compile(r"[fb]/\d{56}")
 
 @pytest.fixture
 async def logs(tmp_path: Path) -> AsyncIterator[LogsService]:
-    store = Store(tmp_path / "state.db", fsync=False)
-    runtime = Runtime(
-        config=Config(data_dir=tmp_path), store=store, bus=EventBus(), data_dir=tmp_path
-    )
-    service = LogsService(runtime)
-    store.add_schema(service.schema)
-    await store.open()
-    await service.start()
-    try:
+    async with running_service(LogsService, tmp_path) as service:
         yield service
-    finally:
-        await service.stop()
-        await store.close()
 
 
 def ctx(operation: str = "GetLogEvents") -> RequestContext:

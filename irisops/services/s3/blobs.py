@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import os
 import secrets
@@ -32,6 +30,7 @@ from functools import partial
 from pathlib import Path
 
 from irisops.core.files import TMP_PREFIX, fsync_dir
+from irisops.core.writeback import start_writeback
 from irisops.gateway.body import RequestBody
 from irisops.services.s3.checksums import Hasher, new_hasher
 
@@ -42,7 +41,6 @@ SMALL_BODY = 256 * 1024
 #: How long a released blob stays on disk for GETs already answered with its path.
 GRACE_SECONDS = 5.0
 COPY_CHUNK = 8 << 20
-SYNC_FILE_RANGE_WRITE = 2
 
 
 @dataclass
@@ -135,30 +133,6 @@ class BlobSink:
                 self._fd = None
             with contextlib.suppress(FileNotFoundError):
                 self.temp.unlink()
-
-
-def _writeback_starter() -> Callable[[int, int, int], None]:
-    """``sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE)`` where Linux has it.
-
-    It starts writing a range of dirty pages to disk and returns at once, so the disk works
-    while the rest of the body is still arriving, and the fsync that acknowledges the
-    object waits only for the tail. Elsewhere it does nothing (the fsync does it all).
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        sync_file_range = libc.sync_file_range
-    except (OSError, AttributeError):
-        return lambda fd, offset, length: None
-    sync_file_range.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-    sync_file_range.restype = ctypes.c_int
-
-    def start(fd: int, offset: int, length: int) -> None:
-        sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE)
-
-    return start
-
-
-start_writeback = _writeback_starter()
 
 
 def _feed(hasher: Hasher, chunks: list[bytes]) -> None:

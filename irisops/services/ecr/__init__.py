@@ -1,0 +1,3 @@
+from irisops.services.ecr.service import EcrService
+
+__all__ = ["EcrService"]
