@@ -35,7 +35,7 @@ SERVICES = web.AppKey("services", dict)
 def make_app(config: Config, services: Sequence[type[Service]] | None = None) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(config.data_dir / "state.db", fsync=config.fsync)
-    docker = DockerEngine()
+    docker = DockerEngine(owner=str(config.data_dir))
     runtime = Runtime(
         config=config, store=store, bus=EventBus(), data_dir=config.data_dir, docker=docker
     )
@@ -71,6 +71,7 @@ def make_app(config: Config, services: Sequence[type[Service]] | None = None) ->
                 except Exception:
                     log.exception("stopping %s failed", service.name)
             runtime.bus.close()
+            await docker.remove_owned()
             await docker.close()
             await store.close()
             if config.ephemeral:

@@ -56,6 +56,7 @@ class InternalApi:
         # Reverse start order: services that depend on others go first.
         for service in reversed(list(self.services.values())):
             await service.reset()
+        await self.docker.remove_owned()
         self.runtime.bus.publish("irisops.Reset", service="irisops")
         return web.json_response({"reset": True})
 

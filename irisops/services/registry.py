@@ -20,6 +20,7 @@ SERVICES: dict[str, str] = {
     "codebuild": "irisops.services.codebuild:CodeBuildService",
     "ecr": "irisops.services.ecr:EcrService",
     "codepipeline": "irisops.services.codepipeline:CodePipelineService",
+    "sagemaker": "irisops.services.sagemaker:SageMakerService",
 }
 
 REQUIRES: dict[str, tuple[str, ...]] = {
