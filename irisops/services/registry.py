@@ -21,12 +21,15 @@ SERVICES: dict[str, str] = {
     "ecr": "irisops.services.ecr:EcrService",
     "codepipeline": "irisops.services.codepipeline:CodePipelineService",
     "sagemaker": "irisops.services.sagemaker:SageMakerService",
+    "sagemaker-runtime": "irisops.services.sagemaker_runtime:SageMakerRuntimeService",
 }
 
 REQUIRES: dict[str, tuple[str, ...]] = {
     "sts": ("iam",),
     "codebuild": ("logs", "s3"),
     "codepipeline": ("s3",),
+    "sagemaker": ("iam", "s3", "logs"),
+    "sagemaker-runtime": ("sagemaker",),
 }
 
 

@@ -1,0 +1,151 @@
+"""InvokeEndpoint: the request's body and its SageMaker headers go to one instance's
+``POST /invocations`` through that instance's keep-alive pool; the answer comes back as
+the container gave it, with the variant that served it.
+
+The hot path touches no database: the endpoint's live :class:`Fleet` is an in-memory
+lookup in the SageMaker service's endpoint supervisor; only a miss reads the store, to
+tell a missing endpoint from one that is not serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+import aiohttp
+
+from irisops.core.context import RequestContext
+from irisops.engines.sagemaker.endpoint_routing import NoCapacity, NoSuchVariant
+from irisops.gateway.body import StreamBody
+from irisops.services.base import Service
+from irisops.services.sagemaker.resources import resource_arn
+from irisops.services.sagemaker_runtime.errors import (
+    ModelError,
+    ValidationError,
+    endpoint_not_found,
+    model_error,
+)
+
+INVOCATION_TIMEOUT_S = 60.0
+#: Answers up to this size are read whole (cheapest); larger ones are streamed.
+READ_WHOLE_BYTES = 1 << 20
+STREAM_CHUNK = 1 << 16
+CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+PASSED_HEADERS = {
+    "InferenceId": "X-Amzn-SageMaker-Inference-Id",
+    "TargetModel": "X-Amzn-SageMaker-Target-Model",
+    "TargetContainerHostname": "X-Amzn-SageMaker-Target-Container-Hostname",
+    "EnableExplanations": "X-Amzn-SageMaker-Enable-Explanations",
+    "InferenceComponentName": "X-Amzn-SageMaker-Inference-Component",
+    "SessionId": "X-Amzn-SageMaker-Session-Id",
+}
+TIMEOUT = aiohttp.ClientTimeout(total=INVOCATION_TIMEOUT_S)
+
+
+async def _stream(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in resp.content.iter_chunked(STREAM_CHUNK):
+            yield chunk
+    finally:
+        resp.release()
+
+
+class SageMakerRuntimeService(Service):
+    name: ClassVar[str] = "sagemaker-runtime"
+
+    def _headers(self, params: dict[str, Any]) -> dict[str, str]:
+        headers = {"Content-Type": params.get("ContentType") or "application/octet-stream"}
+        if params.get("Accept"):
+            headers["Accept"] = params["Accept"]
+        if params.get("CustomAttributes"):
+            headers[CUSTOM_ATTRIBUTES] = params["CustomAttributes"]
+        for member, header in PASSED_HEADERS.items():
+            if params.get(member):
+                headers[header] = str(params[member])
+        return headers
+
+    def _not_serving(self, ctx: RequestContext, name: str, arn: str) -> ValidationError:
+        sagemaker = self.runtime.services["sagemaker"]
+        row = sagemaker.store.read_one(
+            "SELECT status FROM sagemaker_endpoints WHERE arn = ?", (arn,)
+        )
+        if row is None:
+            return endpoint_not_found(name, ctx.account)
+        # unconfirmed text: invoking an endpoint that is not InService.
+        return ValidationError(f"Endpoint {name} of account {ctx.account} is not in service.")
+
+    async def invoke_endpoint(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointName"]
+        arn = resource_arn(ctx, "endpoint", name)
+        supervisor = self.runtime.services["sagemaker"].endpoints
+        fleet = supervisor.fleet(arn)
+        if fleet is None:
+            raise self._not_serving(ctx, name, arn)
+        target = params.get("TargetVariant")
+        headers = self._headers(params)
+        body = params.get("Body") or b""
+        for attempt in (1, 2):
+            try:
+                variant, instance = fleet.choose(target)
+            except NoSuchVariant as exc:
+                raise ValidationError(  # unconfirmed text
+                    f"Variant {target} does not exist on endpoint {name} of account {ctx.account}."
+                ) from exc
+            except NoCapacity as exc:
+                raise self._not_serving(ctx, name, arn) from exc
+            try:
+                resp = await instance.session.post(
+                    "/invocations", data=body, headers=headers, timeout=TIMEOUT
+                )
+            except TimeoutError as exc:
+                raise self._timed_out(ctx, name) from exc
+            except aiohttp.ClientConnectionError as exc:
+                # The container went away between the watcher's checks: try another once.
+                supervisor.instance_failed(arn, instance)
+                if attempt == 2:
+                    raise model_error(ctx.region, ctx.account, name, 0, str(exc)) from exc
+                continue
+            return await self._answer(ctx, name, variant.name, resp)
+        raise AssertionError("unreachable")
+
+    def _timed_out(self, ctx: RequestContext, name: str) -> ModelError:
+        return model_error(
+            ctx.region,
+            ctx.account,
+            name,
+            0,
+            "Your invocation timed out while waiting for a response from container primary. "
+            "Review the latency metrics for each container in Amazon CloudWatch, resolve the "
+            "issue, and try again.",
+        )
+
+    async def _answer(
+        self, ctx: RequestContext, name: str, variant: str, resp: aiohttp.ClientResponse
+    ) -> dict[str, Any]:
+        try:
+            length = resp.content_length
+            if resp.status >= 300 or (length is not None and length <= READ_WHOLE_BYTES):
+                async with asyncio.timeout(INVOCATION_TIMEOUT_S):
+                    payload: bytes | StreamBody = await resp.read()
+                resp.release()
+            else:
+                payload = StreamBody(_stream(resp), length)
+        except TimeoutError as exc:
+            resp.release()
+            raise self._timed_out(ctx, name) from exc
+        if resp.status >= 300:
+            assert isinstance(payload, bytes)
+            message = payload.decode("utf-8", "replace")
+            raise model_error(ctx.region, ctx.account, name, resp.status, message)
+        out: dict[str, Any] = {
+            "Body": payload,
+            "ContentType": resp.headers.get("Content-Type", "application/octet-stream"),
+            "InvokedProductionVariant": variant,
+        }
+        if CUSTOM_ATTRIBUTES in resp.headers:
+            out["CustomAttributes"] = resp.headers[CUSTOM_ATTRIBUTES]
+        return out
+
+
+__all__ = ["ModelError", "SageMakerRuntimeService"]
