@@ -31,6 +31,7 @@ INVOCATION_TIMEOUT_S = 60.0
 #: Answers up to this size are read whole (cheapest); larger ones are streamed.
 READ_WHOLE_BYTES = 1 << 20
 STREAM_CHUNK = 1 << 16
+RESTORE_POLL_S = 0.05
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
 PASSED_HEADERS = {
     "InferenceId": "X-Amzn-SageMaker-Inference-Id",
@@ -79,7 +80,7 @@ class SageMakerRuntimeService(Service):
         name = params["EndpointName"]
         arn = resource_arn(ctx, "endpoint", name)
         supervisor = self.runtime.services["sagemaker"].endpoints
-        fleet = supervisor.fleet(arn)
+        fleet = supervisor.fleet(arn) or await self._restored_fleet(supervisor, arn)
         if fleet is None:
             raise self._not_serving(ctx, name, arn)
         target = params.get("TargetVariant")
@@ -108,6 +109,21 @@ class SageMakerRuntimeService(Service):
                 continue
             return await self._answer(ctx, name, variant.name, resp)
         raise AssertionError("unreachable")
+
+    async def _restored_fleet(self, supervisor: Any, arn: str) -> Any:
+        """After a restart an InService endpoint serves once its instances are back:
+        an invocation meanwhile waits for them (as long as an invocation may take)."""
+        row = self.runtime.services["sagemaker"].store.read_one(
+            "SELECT status FROM sagemaker_endpoints WHERE arn = ?", (arn,)
+        )
+        if row is None or row["status"] not in ("InService", "Updating"):
+            return None
+        deadline = asyncio.get_running_loop().time() + INVOCATION_TIMEOUT_S
+        while supervisor.busy(arn) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(RESTORE_POLL_S)
+            if (fleet := supervisor.fleet(arn)) is not None:
+                return fleet
+        return supervisor.fleet(arn)
 
     def _timed_out(self, ctx: RequestContext, name: str) -> ModelError:
         return model_error(
