@@ -44,8 +44,12 @@ def service_classes(names: list[str] | None = None) -> list[type[Service]]:
         raise UnknownService(
             f"unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}"
         )
-    for name in list(wanted):
-        wanted.update(REQUIRES.get(name, ()))
+    pending = list(wanted)
+    while pending:  # requirements of requirements too (sagemaker-runtime -> sagemaker -> s3)
+        for needed in REQUIRES.get(pending.pop(), ()):
+            if needed not in wanted:
+                wanted.add(needed)
+                pending.append(needed)
     classes = []
     for name, target in SERVICES.items():
         if name in wanted:

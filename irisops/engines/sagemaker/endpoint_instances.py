@@ -1,6 +1,7 @@
 """One endpoint instance: a container of the variant's image running ``serve``, its
 model at ``/opt/ml/model``, port 8080 published on 127.0.0.1, its log in CloudWatch
-Logs, and a keep-alive connection pool the Runtime proxy sends invocations through.
+Logs, and a keep-alive connection pool the Runtime proxy sends invocations through
+(:class:`~irisops.engines.sagemaker.endpoint_http.InstanceClient`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import aiohttp
 from aiodocker.containers import DockerContainer
 
 from irisops.engines.codebuild.logsink import LogSink
+from irisops.engines.sagemaker.endpoint_http import InstanceClient
 
 log = logging.getLogger("irisops.sagemaker.endpoints")
 
@@ -30,7 +32,6 @@ PING_TIMEOUT_S = 2.0
 PING_INTERVAL_S = 0.05
 STOP_GRACE_S = 30
 FAILURE_LOG_LINES = 10
-POOL_SIZE = 128
 
 
 class InstanceFailed(Exception):
@@ -54,26 +55,18 @@ class Instance:
     model_dir: Path | None
     sink: LogSink | None = None
     log_task: asyncio.Task[None] | None = None
-    _session: aiohttp.ClientSession | None = field(default=None, repr=False)
+    _client: InstanceClient | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.host_port}"
 
     @property
-    def session(self) -> aiohttp.ClientSession:
+    def client(self) -> InstanceClient:
         """The instance's connection pool (keep-alive), opened on first use."""
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=POOL_SIZE, keepalive_timeout=60, ttl_dns_cache=None, use_dns_cache=False
-            )
-            self._session = aiohttp.ClientSession(
-                base_url=self.url,
-                connector=connector,
-                auto_decompress=False,
-                skip_auto_headers=("User-Agent", "Accept-Encoding"),
-            )
-        return self._session
+        if self._client is None:
+            self._client = InstanceClient(self.host_port)
+        return self._client
 
     async def close(self) -> None:
         """Stop following the log and close the pool (the container is left alone)."""
@@ -85,9 +78,9 @@ class Instance:
         if self.sink is not None:
             await self.sink.close()
             self.sink = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def container_config(

@@ -10,16 +10,16 @@ tell a missing endpoint from one that is not serving.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
-import aiohttp
+from aiohttp import web
 
 from irisops.core.context import RequestContext
+from irisops.engines.sagemaker.endpoint_http import BadAnswer, InstanceUnreachable
 from irisops.engines.sagemaker.endpoint_routing import NoCapacity, NoSuchVariant
-from irisops.gateway.body import StreamBody
 from irisops.services.base import Service
 from irisops.services.sagemaker.resources import resource_arn
+from irisops.services.sagemaker_runtime import fast_route
 from irisops.services.sagemaker_runtime.errors import (
     ModelError,
     ValidationError,
@@ -28,11 +28,9 @@ from irisops.services.sagemaker_runtime.errors import (
 )
 
 INVOCATION_TIMEOUT_S = 60.0
-#: Answers up to this size are read whole (cheapest); larger ones are streamed.
-READ_WHOLE_BYTES = 1 << 20
-STREAM_CHUNK = 1 << 16
 RESTORE_POLL_S = 0.05
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+CUSTOM_ATTRIBUTES_KEY = CUSTOM_ATTRIBUTES.lower()
 PASSED_HEADERS = {
     "InferenceId": "X-Amzn-SageMaker-Inference-Id",
     "TargetModel": "X-Amzn-SageMaker-Target-Model",
@@ -41,19 +39,13 @@ PASSED_HEADERS = {
     "InferenceComponentName": "X-Amzn-SageMaker-Inference-Component",
     "SessionId": "X-Amzn-SageMaker-Session-Id",
 }
-TIMEOUT = aiohttp.ClientTimeout(total=INVOCATION_TIMEOUT_S)
-
-
-async def _stream(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in resp.content.iter_chunked(STREAM_CHUNK):
-            yield chunk
-    finally:
-        resp.release()
 
 
 class SageMakerRuntimeService(Service):
     name: ClassVar[str] = "sagemaker-runtime"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(fast_route.PATH, fast_route.FastInvocations(self).handle)
 
     def _headers(self, params: dict[str, Any]) -> dict[str, str]:
         headers = {"Content-Type": params.get("ContentType") or "application/octet-stream"}
@@ -96,18 +88,30 @@ class SageMakerRuntimeService(Service):
             except NoCapacity as exc:
                 raise self._not_serving(ctx, name, arn) from exc
             try:
-                resp = await instance.session.post(
-                    "/invocations", data=body, headers=headers, timeout=TIMEOUT
+                answer = await instance.client.post(
+                    "/invocations", headers, body, INVOCATION_TIMEOUT_S
                 )
             except TimeoutError as exc:
                 raise self._timed_out(ctx, name) from exc
-            except aiohttp.ClientConnectionError as exc:
+            except InstanceUnreachable as exc:
                 # The container went away between the watcher's checks: try another once.
                 supervisor.instance_failed(arn, instance)
                 if attempt == 2:
                     raise model_error(ctx.region, ctx.account, name, 0, str(exc)) from exc
                 continue
-            return await self._answer(ctx, name, variant.name, resp)
+            except BadAnswer as exc:
+                raise model_error(ctx.region, ctx.account, name, 0, str(exc)) from exc
+            if answer.status >= 300:
+                message = answer.body.decode("utf-8", "replace")
+                raise model_error(ctx.region, ctx.account, name, answer.status, message)
+            out: dict[str, Any] = {
+                "Body": answer.body,
+                "ContentType": answer.headers.get("content-type", "application/octet-stream"),
+                "InvokedProductionVariant": variant.name,
+            }
+            if CUSTOM_ATTRIBUTES_KEY in answer.headers:
+                out["CustomAttributes"] = answer.headers[CUSTOM_ATTRIBUTES_KEY]
+            return out
         raise AssertionError("unreachable")
 
     async def _restored_fleet(self, supervisor: Any, arn: str) -> Any:
@@ -135,33 +139,6 @@ class SageMakerRuntimeService(Service):
             "Review the latency metrics for each container in Amazon CloudWatch, resolve the "
             "issue, and try again.",
         )
-
-    async def _answer(
-        self, ctx: RequestContext, name: str, variant: str, resp: aiohttp.ClientResponse
-    ) -> dict[str, Any]:
-        try:
-            length = resp.content_length
-            if resp.status >= 300 or (length is not None and length <= READ_WHOLE_BYTES):
-                async with asyncio.timeout(INVOCATION_TIMEOUT_S):
-                    payload: bytes | StreamBody = await resp.read()
-                resp.release()
-            else:
-                payload = StreamBody(_stream(resp), length)
-        except TimeoutError as exc:
-            resp.release()
-            raise self._timed_out(ctx, name) from exc
-        if resp.status >= 300:
-            assert isinstance(payload, bytes)
-            message = payload.decode("utf-8", "replace")
-            raise model_error(ctx.region, ctx.account, name, resp.status, message)
-        out: dict[str, Any] = {
-            "Body": payload,
-            "ContentType": resp.headers.get("Content-Type", "application/octet-stream"),
-            "InvokedProductionVariant": variant,
-        }
-        if CUSTOM_ATTRIBUTES in resp.headers:
-            out["CustomAttributes"] = resp.headers[CUSTOM_ATTRIBUTES]
-        return out
 
 
 __all__ = ["ModelError", "SageMakerRuntimeService"]
