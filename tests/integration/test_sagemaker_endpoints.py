@@ -5,7 +5,11 @@ delete removing the containers."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import threading
+import time
+import urllib.request
 from collections import Counter
 from typing import Any
 
@@ -228,8 +232,6 @@ def test_killed_container_is_replaced(client: Any, inference_image: str) -> None
     [container] = endpoint_containers("resilient")
     subprocess.run(["docker", "kill", container], check=True, capture_output=True, timeout=60)
     sm = client("sagemaker")
-    import time
-
     deadline = time.monotonic() + 60
     while True:
         running = endpoint_containers("resilient")
@@ -272,3 +274,38 @@ def test_bad_image_and_unsafe_model_data_fail(client: Any, inference_image: str)
         sm.update_endpoint(EndpointName="evil", EndpointConfigName="evil")
     sm.delete_endpoint(EndpointName="evil")
     sm.get_waiter("endpoint_deleted").wait(EndpointName="evil", WaiterConfig=FAST)
+
+
+def test_state_changes_are_published(client: Any, clean_server: Any, inference_image: str) -> None:
+    received: list[dict[str, Any]] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        url = f"{clean_server.url}/_irisops/events?service=sagemaker"
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            for line in resp:
+                if line.startswith(b": irisops events"):
+                    connected.set()
+                if line.startswith(b"data: "):
+                    received.append(json.loads(line[6:]))
+                    if received[-1]["type"] == "sagemaker.EndpointDeleted":
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert connected.wait(10)
+    deploy(client, "evented", inference_image)
+    sm = client("sagemaker")
+    sm.delete_endpoint(EndpointName="evented")
+    listener.join(60)
+    types = [e["type"] for e in received]
+    assert types[:2] == ["sagemaker.ModelCreated", "sagemaker.EndpointConfigCreated"]
+    states = [
+        e["detail"]["EndpointStatus"]
+        for e in received
+        if e["type"] == "sagemaker.EndpointStateChanged"
+    ]
+    assert states == ["Creating", "InService", "Deleting"]
+    assert types[-1] == "sagemaker.EndpointDeleted"
+    assert received[-1]["detail"]["EndpointName"] == "evented"
+    assert received[-1]["resource"] == arn("endpoint", "evented")

@@ -332,11 +332,16 @@ class EndpointSupervisor:
             await asyncio.sleep(WATCH_INTERVAL_S)
             if self.busy(arn):
                 continue
-            for instance in list(self._instances.get(arn, [])):
-                state = await container_state(instance.container)
-                if state is None or state.get("Running"):
-                    continue
-                await self._replace(arn, instance, state)
+            try:
+                for instance in list(self._instances.get(arn, [])):
+                    state = await container_state(instance.container)
+                    if state is None or state.get("Running"):
+                        continue
+                    await self._replace(arn, instance, state)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("watching endpoint %s failed; watching on", arn)
 
     async def _replace(self, arn: str, dead: Instance, state: dict[str, Any]) -> None:
         rec = await self.load(arn)
@@ -357,6 +362,11 @@ class EndpointSupervisor:
             )
         except DEPLOY_FAILURES as exc:
             log.warning("replacing instance of %s failed: %s", rec.name, exc)
+            return
+        if not any(i is dead for i in self._instances.get(arn, [])):
+            # A deployment replaced the fleet meanwhile: the new instance is not needed.
+            await discard(fresh)
+            await discard(dead)
             return
         current = [i for i in self._instances.get(arn, []) if i is not dead] + [fresh]
         self._instances[arn] = current
