@@ -12,10 +12,14 @@ from irisops.sdk.server import ServerProcess
 from tests.integration.sagemaker_endpoint_setup import (
     SETOSA,
     VIRGINICA,
+    create_config,
+    create_model,
     deploy,
     endpoint_containers,
     inference_image,
     invoke_json,
+    model_tarball,
+    put_model_data,
     wait_status,
 )
 
@@ -53,3 +57,26 @@ def test_endpoint_serves_again_after_kill_9(tmp_path: Path, inference_image: str
     finally:
         server.stop()
     assert endpoint_containers("durable") == [] and endpoint_containers("orphan") == []
+
+
+def test_endpoint_killed_while_creating_is_deployed_again(
+    tmp_path: Path, inference_image: str
+) -> None:
+    server = ServerProcess(tmp_path / "data").start()
+    try:
+        url = put_model_data(server.client, "models", "c/model.tar.gz", model_tarball())
+        create_model(server.client, "creating", inference_image, url)
+        create_config(server.client, "creating", [("AllTraffic", "creating", 1, 1.0)])
+        server.client("sagemaker").create_endpoint(
+            EndpointName="creating", EndpointConfigName="creating"
+        )
+        server.kill()
+        server.start()
+        sm = server.client("sagemaker")
+        assert wait_status(sm, "creating", "InService", "Failed")["EndpointStatus"] == "InService"
+        runtime = server.client("sagemaker-runtime")
+        assert invoke_json(runtime, "creating", SETOSA)[0]["prediction"] == "setosa"
+        assert len(endpoint_containers("creating")) == 1
+    finally:
+        server.stop()
+    assert endpoint_containers("creating") == []
