@@ -83,11 +83,13 @@ class EndpointSupervisor:
             await self._http.close()
 
     async def reset(self) -> None:
-        """Forget every endpoint (the gateway removes the containers)."""
+        """Forget every endpoint and its files (the gateway removes the containers)."""
         await self.close()
         self._work.clear()
         self._watchers.clear()
         self._background.clear()
+        endpoints_dir = self.runtime.data_dir / "sagemaker" / "endpoints"
+        await asyncio.to_thread(shutil.rmtree, endpoints_dir, True)
 
     # -- what the API and the proxy call ------------------------------------------------
 
