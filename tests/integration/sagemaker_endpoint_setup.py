@@ -41,21 +41,15 @@ VIRGINICA = [6.8, 3.0, 5.5, 2.1]
 @pytest.fixture(scope="session")
 def inference_image(docker_engine: DockerEngine) -> Iterator[str]:
     tag = f"irisops-test/iris-inference:{secrets.token_hex(4)}"
-    subprocess.run(
-        [
-            "docker",
-            "build",
-            "-q",
-            "--build-arg",
-            f"BASE_IMAGE={docker_engine.base_image}",
-            "-t",
-            tag,
-            str(CONTAINERS / "inference"),
-        ],
-        check=True,
+    argv = ["docker", "build", "-q", "--build-arg", f"BASE_IMAGE={docker_engine.base_image}"]
+    built = subprocess.run(
+        [*argv, "-t", tag, str(CONTAINERS / "inference")],
         capture_output=True,
+        text=True,
         timeout=300,
+        check=False,
     )
+    assert built.returncode == 0, built.stderr
     try:
         yield tag
     finally:

@@ -5,7 +5,10 @@ delete removing the containers."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import secrets
 import subprocess
 import threading
 import time
@@ -209,7 +212,11 @@ def test_update_swaps_config_and_failed_update_rolls_back(
     assert updated["LastModifiedTime"] > first["LastModifiedTime"]
     assert [v["VariantName"] for v in updated["ProductionVariants"]] == ["Next"]
     assert invoke_json(runtime, "bluegreen", SETOSA)[1]["InvokedProductionVariant"] == "Next"
-    assert not old_containers & set(endpoint_containers("bluegreen"))
+    deadline = time.monotonic() + 60
+    while old_containers & set(endpoint_containers("bluegreen")):  # retired after the swap
+        assert time.monotonic() < deadline, "the old config's containers were not removed"
+        time.sleep(0.2)
+    assert len(endpoint_containers("bluegreen")) == 1
 
     # A config whose model data has no model.json: the new container exits, the update
     # rolls back and the endpoint keeps serving the old config.
@@ -309,3 +316,43 @@ def test_state_changes_are_published(client: Any, clean_server: Any, inference_i
     assert types[-1] == "sagemaker.EndpointDeleted"
     assert received[-1]["detail"]["EndpointName"] == "evented"
     assert received[-1]["resource"] == arn("endpoint", "evented")
+
+
+def test_endpoint_runs_an_image_from_ecr(
+    client: Any, clean_server: Any, inference_image: str, tmp_path: Any
+) -> None:
+    """Image as AWS users write it (ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG), pushed
+    to irisops' registry and absent from the engine: the endpoint pulls it."""
+    ecr = client("ecr")
+    name = f"iris-inference-{secrets.token_hex(4)}"
+    uri = ecr.create_repository(repositoryName=name)["repository"]["repositoryUri"]
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    password = base64.b64decode(token).decode().partition(":")[2]
+    env = {**os.environ, "DOCKER_CONFIG": str(tmp_path / "docker-config")}
+
+    def docker(*args: str, stdin: str | None = None) -> None:
+        done = subprocess.run(
+            ["docker", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            input=stdin,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+
+    try:
+        docker("login", "-u", "AWS", "--password-stdin", uri.split("/")[0], stdin=password)
+        docker("tag", inference_image, f"{uri}:v1")
+        docker("push", f"{uri}:v1")
+        docker("rmi", f"{uri}:v1")
+        image = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{name}:v1"
+        described = deploy(client, "from-ecr", image)
+        [deployed] = described["ProductionVariants"][0]["DeployedImages"]
+        assert deployed["SpecifiedImage"] == image
+        assert deployed["ResolvedImage"].startswith(f"{uri}@sha256:")
+        runtime = client("sagemaker-runtime")
+        assert invoke_json(runtime, "from-ecr", VIRGINICA)[0]["prediction"] == "virginica"
+    finally:
+        subprocess.run(["docker", "rmi", "-f", f"{uri}:v1"], capture_output=True, timeout=120)
