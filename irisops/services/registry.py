@@ -28,7 +28,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "sts": ("iam",),
     "codebuild": ("logs", "s3"),
     "codepipeline": ("s3",),
-    "sagemaker": ("iam", "s3", "logs"),
+    "sagemaker": ("iam", "s3", "logs", "ecr"),
     "sagemaker-runtime": ("sagemaker",),
 }
 
