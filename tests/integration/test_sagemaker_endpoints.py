@@ -356,3 +356,38 @@ def test_endpoint_runs_an_image_from_ecr(
         assert invoke_json(runtime, "from-ecr", VIRGINICA)[0]["prediction"] == "virginica"
     finally:
         subprocess.run(["docker", "rmi", "-f", f"{uri}:v1"], capture_output=True, timeout=120)
+
+
+def test_ping_never_healthy_fails_at_the_deadline(client: Any, inference_image: str) -> None:
+    """The container runs but serves on another port: /ping on 8080 never answers, so
+    the endpoint fails once ContainerStartupHealthCheckTimeoutInSeconds (60, the least
+    allowed) has passed."""
+    sm = client("sagemaker")
+    url = put_model_data(client, "models", "deaf/model.tar.gz", model_tarball())
+    sm.create_model(
+        ModelName="deaf",
+        PrimaryContainer={
+            "Image": inference_image,
+            "ModelDataUrl": url,
+            "Environment": {"SAGEMAKER_BIND_TO_PORT": "9999"},
+        },
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="deaf",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "deaf",
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "ContainerStartupHealthCheckTimeoutInSeconds": 60,
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="deaf", EndpointConfigName="deaf")
+    failed = wait_status(sm, "deaf", "Failed", "InService", timeout=180)
+    assert failed["EndpointStatus"] == "Failed"
+    reason = failed["FailureReason"]
+    assert "did not pass the ping health check within 60 seconds" in reason
+    assert "serving 3 classes on port 9999" in reason  # the container's last log lines
+    assert endpoint_containers("deaf") == []
