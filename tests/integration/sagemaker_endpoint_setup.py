@@ -166,16 +166,13 @@ def invoke_json(
     return json.loads(out["Body"].read()), out
 
 
-def endpoint_containers(name: str) -> list[str]:
-    """Ids of the running containers labelled with the endpoint's ARN (any server)."""
+def endpoint_containers(name: str, *, every_state: bool = False) -> list[str]:
+    """Ids of the running (or, with every_state, all) containers labelled with the
+    endpoint's ARN, whichever server started them."""
+    arn = f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name.lower()}"
+    argv = ["docker", "ps", "-q", *(["-a"] if every_state else [])]
     done = subprocess.run(
-        [
-            "docker",
-            "ps",
-            "-q",
-            "--filter",
-            f"label=irisops.resource=arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name.lower()}",
-        ],
+        [*argv, "--filter", f"label=irisops.resource={arn}"],
         capture_output=True,
         text=True,
         check=True,

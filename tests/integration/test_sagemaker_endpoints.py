@@ -97,7 +97,7 @@ def test_endpoint_serves_the_iris_model(client: Any, inference_image: str) -> No
     assert len(endpoint_containers("Iris-Ep")) == 1
     sm.delete_endpoint(EndpointName="Iris-Ep")
     sm.get_waiter("endpoint_deleted").wait(EndpointName="Iris-Ep", WaiterConfig=FAST)
-    assert endpoint_containers("Iris-Ep") == []
+    assert endpoint_containers("Iris-Ep", every_state=True) == []
     with pytest.raises(ClientError) as gone:
         sm.describe_endpoint(EndpointName="Iris-Ep")
     assert gone.value.response["Error"]["Message"] == (
@@ -276,7 +276,7 @@ def test_bad_image_and_unsafe_model_data_fail(client: Any, inference_image: str)
     failed = wait_status(sm, "evil", "Failed", "InService")
     assert failed["EndpointStatus"] == "Failed"
     assert "escapes the model directory" in failed["FailureReason"]
-    assert endpoint_containers("evil") == []
+    assert endpoint_containers("evil", every_state=True) == []
     with pytest.raises(ClientError):
         sm.update_endpoint(EndpointName="evil", EndpointConfigName="evil")
     sm.delete_endpoint(EndpointName="evil")
@@ -390,4 +390,28 @@ def test_ping_never_healthy_fails_at_the_deadline(client: Any, inference_image: 
     reason = failed["FailureReason"]
     assert "did not pass the ping health check within 60 seconds" in reason
     assert "serving 3 classes on port 9999" in reason  # the container's last log lines
-    assert endpoint_containers("deaf") == []
+    assert endpoint_containers("deaf", every_state=True) == []
+
+
+def test_delete_while_creating(client: Any, inference_image: str) -> None:
+    sm = client("sagemaker")
+    url = put_model_data(client, "models", "slow/model.tar.gz", model_tarball())
+    sm.create_model(
+        ModelName="slow",
+        PrimaryContainer={
+            "Image": inference_image,
+            "ModelDataUrl": url,
+            "Environment": {"SAGEMAKER_BIND_TO_PORT": "9999"},
+        },
+    )
+    create_config(client, "slow", [("AllTraffic", "slow", 2, 1.0)])
+    sm.create_endpoint(EndpointName="slow", EndpointConfigName="slow")
+    deadline = time.monotonic() + 60
+    while len(endpoint_containers("slow")) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert sm.describe_endpoint(EndpointName="slow")["EndpointStatus"] == "Creating"
+    sm.delete_endpoint(EndpointName="slow")
+    sm.get_waiter("endpoint_deleted").wait(EndpointName="slow", WaiterConfig=FAST)
+    assert endpoint_containers("slow", every_state=True) == []
+    assert sm.list_endpoints(NameContains="slow")["Endpoints"] == []

@@ -56,7 +56,10 @@ def test_endpoint_serves_again_after_kill_9(tmp_path: Path, inference_image: str
         assert streams["logStreams"]
     finally:
         server.stop()
-    assert endpoint_containers("durable") == [] and endpoint_containers("orphan") == []
+    assert (
+        endpoint_containers("durable", every_state=True) == []
+        and endpoint_containers("orphan", every_state=True) == []
+    )
 
 
 def test_endpoint_killed_while_creating_is_deployed_again(
@@ -79,4 +82,4 @@ def test_endpoint_killed_while_creating_is_deployed_again(
         assert len(endpoint_containers("creating")) == 1
     finally:
         server.stop()
-    assert endpoint_containers("creating") == []
+    assert endpoint_containers("creating", every_state=True) == []
