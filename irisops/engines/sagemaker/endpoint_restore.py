@@ -93,7 +93,7 @@ async def restore(sup: EndpointSupervisor, rec: EndpointRecord, deployment: dict
     found = await sup.runtime.docker.owned_containers(rec.arn)
     keep, drop = [], []
     for container in found:
-        labels = container._container.get("Labels") or {}
+        labels = container["Labels"] or {}
         (keep if labels.get(DEPLOYMENT_LABEL) == deployment["id"] else drop).append(container)
     await asyncio.gather(*(remove_container(c) for c in drop))
     attached = [
