@@ -391,6 +391,11 @@ def evaluate_targets(results: dict[str, Any]) -> list[Target]:
     docker = results.get("docker_push")
     if docker is not None:
         targets += [Target(*target) for target in push_report.push_targets(docker)]
+    invoke = results.get("invoke_endpoint")
+    if invoke is not None:
+        from bench import invoke_report
+
+        targets += [Target(*target) for target in invoke_report.invoke_targets(invoke)]
     to_image = results.get("push_to_image")
     if to_image is not None:
         times = push_to_image_times(to_image)
@@ -478,6 +483,11 @@ def render_report(results: dict[str, Any]) -> str:
                 "by hand; time ratio: lower is better):",
                 render_table(PUSH_TO_IMAGE_HEADERS, push_to_image_rows(to_image)),
             ]
+    invoke = results.get("invoke_endpoint")
+    if invoke:
+        from bench import invoke_report
+
+        out += ["", *invoke_report.invoke_section(invoke)]
     targets = evaluate_targets(results)
     if targets:
         out += [
@@ -495,8 +505,10 @@ def failed(results: dict[str, Any]) -> bool:
     git = results.get("git_push") or {}
     docker = results.get("docker_push") or {}
     to_image = results.get("push_to_image") or {}
+    invoke = results.get("invoke_endpoint") or {}
     return bool(
-        cheap_call_errors(cheap)
+        invoke.get("error")
+        or cheap_call_errors(cheap)
         or transfer.get("error")
         or transfer.get("errors")
         or git.get("error")

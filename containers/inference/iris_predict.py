@@ -26,20 +26,44 @@ def predict(model: dict[str, Any], x: Sequence[float]) -> str:
     return min(centroids, key=lambda label: math.dist(centroids[label], x))
 
 
-def parse(body: bytes, content_type: str) -> list[list[float]]:
-    """Rows from ``text/csv`` (one row a line) or JSON (``{"instances": [[...]]}``, a
-    list of rows, or one row)."""
+def _media_type(value: str) -> str:
+    return value.split(";")[0].strip().lower()
+
+
+def invoke(model: dict[str, Any], body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
+    """The answer to one ``POST /invocations``: its body and content type.
+
+    * ``application/json`` ``{"features": [sl, sw, pl, pw]}`` ->
+      ``{"prediction": "<species>", "features": [...]}``;
+      ``{"instances": [[...], ...]}`` (or a bare list of rows) -> ``{"predictions": [...]}``;
+    * ``text/csv``, one row a line -> one prediction a line (``text/csv``), or
+      ``{"predictions": [...]}`` when ``Accept: application/json``.
+
+    Raises ValueError (or KeyError/TypeError) on a body that is not such a request.
+    """
     text = body.decode("utf-8")
-    if content_type.split(";")[0].strip() == "application/json":
+    wants = _media_type(accept) if accept else ""
+    if _media_type(content_type) == "application/json":
         value = json.loads(text)
+        if isinstance(value, dict) and "features" in value:
+            features = [float(v) for v in value["features"]]
+            label = predict(model, features)
+            if wants == "text/csv":
+                return (label + "\n").encode(), "text/csv"
+            return json.dumps({"prediction": label, "features": features}).encode(), (
+                "application/json"
+            )
         rows = value["instances"] if isinstance(value, dict) else value
         if rows and not isinstance(rows[0], list):
             rows = [rows]
-        return [[float(v) for v in row] for row in rows]
-    return [[float(v) for v in row] for row in csv.reader(io.StringIO(text)) if row]
-
-
-def answer(predictions: list[str], accept: str) -> tuple[bytes, str]:
-    if "text/csv" in accept:
-        return ("\n".join(predictions) + "\n").encode(), "text/csv"
-    return json.dumps({"predictions": predictions}).encode(), "application/json"
+        labels = [predict(model, [float(v) for v in row]) for row in rows]
+        if wants == "text/csv":
+            return ("\n".join(labels) + "\n").encode(), "text/csv"
+        return json.dumps({"predictions": labels}).encode(), "application/json"
+    rows = [[float(v) for v in row] for row in csv.reader(io.StringIO(text)) if row]
+    if not rows:
+        raise ValueError("no CSV rows in the request")
+    labels = [predict(model, row) for row in rows]
+    if wants == "application/json":
+        return json.dumps({"predictions": labels}).encode(), "application/json"
+    return ("\n".join(labels) + "\n").encode(), "text/csv"

@@ -21,12 +21,15 @@ SERVICES: dict[str, str] = {
     "ecr": "irisops.services.ecr:EcrService",
     "codepipeline": "irisops.services.codepipeline:CodePipelineService",
     "sagemaker": "irisops.services.sagemaker:SageMakerService",
+    "sagemaker-runtime": "irisops.services.sagemaker_runtime:SageMakerRuntimeService",
 }
 
 REQUIRES: dict[str, tuple[str, ...]] = {
     "sts": ("iam",),
     "codebuild": ("logs", "s3"),
     "codepipeline": ("s3",),
+    "sagemaker": ("iam", "s3", "logs", "ecr"),
+    "sagemaker-runtime": ("sagemaker",),
 }
 
 
@@ -41,8 +44,12 @@ def service_classes(names: list[str] | None = None) -> list[type[Service]]:
         raise UnknownService(
             f"unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(SERVICES)}"
         )
-    for name in list(wanted):
-        wanted.update(REQUIRES.get(name, ()))
+    pending = list(wanted)
+    while pending:  # requirements of requirements too (sagemaker-runtime -> sagemaker -> s3)
+        for needed in REQUIRES.get(pending.pop(), ()):
+            if needed not in wanted:
+                wanted.add(needed)
+                pending.append(needed)
     classes = []
     for name, target in SERVICES.items():
         if name in wanted:

@@ -101,6 +101,6 @@ def test_train_then_serve_in_containers(images: dict[str, str], tmp_path: Path) 
             headers={"Content-Type": "text/csv"},
         )
         with urllib.request.urlopen(request, timeout=10) as resp:
-            assert json.loads(resp.read()) == {"predictions": ["setosa", "virginica"]}
+            assert resp.read() == b"setosa\nvirginica\n"
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)

@@ -114,12 +114,35 @@ def post(url: str, body: bytes, content_type: str, accept: str = "") -> tuple[in
 
 def test_serve_predicts_csv_and_json(served: str) -> None:
     status, body = post(served, b"5.0,3.4,1.5,0.2\n6.7,3.0,5.2,2.3\n", "text/csv")
+    assert (status, body) == (200, b"setosa\nvirginica\n")
+    status, body = post(
+        served, json.dumps({"features": [6.0, 2.9, 4.5, 1.5]}).encode(), "application/json"
+    )
     assert status == 200
-    assert json.loads(body) == {"predictions": ["setosa", "virginica"]}
+    assert json.loads(body) == {"prediction": "versicolor", "features": [6.0, 2.9, 4.5, 1.5]}
     status, body = post(
         served, json.dumps({"instances": [[6.0, 2.9, 4.5, 1.5]]}).encode(), "application/json",
         accept="text/csv",
     )  # fmt: skip
     assert (status, body) == (200, b"versicolor\n")
+    status, body = post(served, b"5.0,3.4,1.5,0.2\n", "text/csv", accept="application/json")
+    assert json.loads(body) == {"predictions": ["setosa"]}
     status, body = post(served, b"1,2\n", "text/csv")
     assert status == 400 and b"expected 4 features" in body
+    status, body = post(served, b'{"features": "x"}', "application/json")
+    assert status == 400
+
+
+def test_serve_keeps_the_connection_alive(served: str) -> None:
+    import http.client
+
+    host, port = served.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        for _ in range(3):
+            conn.request("POST", "/invocations", b"5.0,3.4,1.5,0.2", {"Content-Type": "text/csv"})
+            resp = conn.getresponse()
+            assert (resp.status, resp.read()) == (200, b"setosa\n")
+        assert conn.sock is not None  # the same socket served every request
+    finally:
+        conn.close()

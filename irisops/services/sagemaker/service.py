@@ -9,19 +9,46 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, ClassVar
 
+from irisops.core.runtime import Runtime
+from irisops.engines.sagemaker.endpoints import EndpointSupervisor
 from irisops.services.base import Service
+from irisops.services.sagemaker import endpoint_configs, endpoint_records, models
+from irisops.services.sagemaker.endpoint_configs import EndpointConfigOperations
+from irisops.services.sagemaker.endpoints import EndpointOperations
+from irisops.services.sagemaker.models import ModelOperations
 from irisops.services.sagemaker.resources import SCHEMA as RESOURCES_SCHEMA
 from irisops.services.sagemaker.resources import TagOperations
 
 #: Every table of the service, emptied by reset.
-TABLES: list[str] = ["sagemaker_resources"]
+TABLES: list[str] = [
+    "sagemaker_resources",
+    "sagemaker_models",
+    "sagemaker_endpoint_configs",
+    "sagemaker_endpoints",
+]
 
 
-class SageMakerService(TagOperations, Service):
+class SageMakerService(
+    ModelOperations, EndpointConfigOperations, EndpointOperations, TagOperations, Service
+):
     name: ClassVar[str] = "sagemaker"
-    schema: ClassVar[str] = RESOURCES_SCHEMA
+    schema: ClassVar[str] = "\n".join(
+        [RESOURCES_SCHEMA, models.SCHEMA, endpoint_configs.SCHEMA, endpoint_records.SCHEMA]
+    )
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self.endpoints = EndpointSupervisor(runtime)
+
+    async def start(self) -> None:
+        await self.endpoints.start()
+
+    async def stop(self) -> None:
+        await self.endpoints.close()
 
     async def reset(self) -> None:
+        await self.endpoints.reset()
+
         def wipe(conn: sqlite3.Connection) -> None:
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table}")

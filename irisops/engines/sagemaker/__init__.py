@@ -1,0 +1,1 @@
+"""SageMaker engines: jobs and endpoints as real containers."""
