@@ -27,6 +27,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "sts": ("iam",),
     "codebuild": ("logs", "s3"),
     "codepipeline": ("s3",),
+    "sagemaker": ("logs", "s3"),
 }
 
 

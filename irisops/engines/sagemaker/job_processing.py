@@ -1,0 +1,161 @@
+"""One processing job: InProgress (image, inputs to their LocalPath, the container)
+-> outputs uploaded from their LocalPath (S3UploadMode EndOfJob) -> Completed; or
+Failed; or Stopping -> Stopped.
+
+The container runs as ``docker run IMAGE`` with AppSpecification's
+ContainerEntrypoint / ContainerArguments overriding the image's, its config in
+``/opt/ml/config/`` and ``/opt/ml/output/message`` read back as ExitMessage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from irisops.core.errors import AwsError
+from irisops.engines.images import ImageUnavailable, ensure_local_image
+from irisops.engines.sagemaker.contract import ML, host_names, read_failure, write_json
+from irisops.engines.sagemaker.job_container import ContainerSpec
+from irisops.engines.sagemaker.job_runner import JobRunner
+from irisops.engines.sagemaker.job_staging import StagingError, stage_s3_input
+from irisops.services.s3.local_files import put_directory
+
+LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
+HOST = "algo-1"
+
+
+def processing_job_config(doc: dict[str, Any]) -> dict[str, Any]:
+    """processingjobconfig.json: the request echoed, with the job's ARN."""
+    keys = (
+        "ProcessingJobArn", "ProcessingJobName", "AppSpecification", "Environment",
+        "ProcessingInputs", "ProcessingOutputConfig", "ProcessingResources", "RoleArn",
+        "StoppingCondition",
+    )  # fmt: skip
+    return {key: doc[key] for key in keys if key in doc}
+
+
+class ProcessingRunner(JobRunner):
+    log_group = LOG_GROUP
+
+    @property
+    def config_dir(self) -> Path:
+        return self.job.job_dir / "config"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.job.job_dir / "output"
+
+    def input_dir(self, name: str) -> Path:
+        return self.job.job_dir / "inputs" / name
+
+    def output_path(self, name: str) -> Path:
+        return self.job.job_dir / "outputs" / name
+
+    def _outputs(self) -> list[dict[str, Any]]:
+        config = self.doc.get("ProcessingOutputConfig") or {}
+        return [out for out in config.get("Outputs") or [] if out.get("S3Output")]
+
+    def _inputs(self) -> list[dict[str, Any]]:
+        return [item for item in self.doc.get("ProcessingInputs") or [] if item.get("S3Input")]
+
+    # -- state --------------------------------------------------------------------------
+
+    async def _end(self, status: str) -> None:
+        now = time.time()
+        self.doc["ProcessingJobStatus"] = status
+        self.doc["ProcessingEndTime"] = now
+        self.doc["LastModifiedTime"] = now
+        await self.save()
+
+    async def fail(self, reason: str) -> None:
+        if self.doc["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped"):
+            return
+        self.doc["FailureReason"] = reason[:1024]
+        await self._end("Failed")
+
+    async def record_stopping(self) -> None:
+        self.doc["ProcessingJobStatus"] = "Stopping"
+        self.doc["LastModifiedTime"] = time.time()
+        await self.save()
+
+    async def end_stopped(self) -> None:
+        await self._end("Stopped")
+
+    def max_runtime_seconds(self) -> float | None:
+        limit = (self.doc.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
+        return float(limit) if limit else None
+
+    def started_at(self) -> float:
+        return float(self.doc.get("ProcessingStartTime") or self.doc["CreationTime"])
+
+    # -- the phases ---------------------------------------------------------------------
+
+    async def prepare(self) -> ContainerSpec | None:
+        self.doc["ProcessingStartTime"] = time.time()
+        await self.save()
+        app = self.doc["AppSpecification"]
+        try:
+            image = await ensure_local_image(self.job.runtime, app["ImageUri"])
+        except ImageUnavailable as exc:
+            await self.fail(f"ClientError: {exc}")
+            return None
+        binds = []
+        try:
+            for item in self._inputs():
+                dest = self.input_dir(item["InputName"])
+                await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=True)
+                await stage_s3_input(self.job.s3, self.job.account, item["S3Input"], dest)
+                binds.append(f"{dest}:{item['S3Input']['LocalPath']}:ro")
+        except StagingError as exc:
+            await self.fail(f"ClientError: Data download failed: {exc}")
+            return None
+        for out in self._outputs():
+            path = self.output_path(out["OutputName"])
+            await asyncio.to_thread(path.mkdir, parents=True, exist_ok=True)
+            binds.append(f"{path}:{out['S3Output']['LocalPath']}")
+        await asyncio.to_thread(self._write_config)
+        binds += [f"{self.config_dir}:{ML}/config:ro", f"{self.output_dir}:{ML}/output"]
+        return self.spec(
+            image,
+            cmd=app.get("ContainerArguments"),
+            entrypoint=app.get("ContainerEntrypoint"),
+            env=dict(self.doc.get("Environment") or {}),
+            binds=binds,
+            hostname=HOST,
+        )
+
+    def _write_config(self) -> None:
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        write_json(self.config_dir / "processingjobconfig.json", processing_job_config(self.doc))
+        write_json(self.config_dir / "resourceconfig.json", {
+            "current_host": HOST, "hosts": host_names(1),
+        })  # fmt: skip
+
+    async def finish(self, exit_code: int) -> None:
+        message = await asyncio.to_thread(read_failure, self.output_dir / "message")
+        if message:
+            self.doc["ExitMessage"] = message
+        if self.stop_reason is not None:
+            await self.end_stopped()
+            return
+        if exit_code != 0:
+            reason = (
+                message
+                or f"AlgorithmError: See job logs for more information (exit code {exit_code})"
+            )
+            await self.fail(reason)
+            return
+        try:
+            for out in self._outputs():
+                s3_output = out["S3Output"]
+                await put_directory(
+                    self.job.s3, self.job.account, self.job.region, s3_output["S3Uri"],
+                    self.output_path(out["OutputName"]),
+                )  # fmt: skip
+        except (AwsError, StagingError, OSError) as exc:
+            text = exc.message if isinstance(exc, AwsError) else str(exc)
+            await self.fail(f"ClientError: uploading the outputs failed: {text}")
+            return
+        await self._end("Completed")

@@ -1,0 +1,157 @@
+"""One training job: Starting -> Downloading (image, channels, config) -> Training
+(``docker run IMAGE train``) -> Uploading (model.tar.gz, output.tar.gz) -> Completed;
+or Stopping -> Stopped (the model the container saved is still uploaded); or Failed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from irisops.core.errors import AwsError
+from irisops.engines.images import ImageUnavailable, ensure_local_image
+from irisops.engines.sagemaker import job_states
+from irisops.engines.sagemaker.contract import (
+    TrainingDirs,
+    has_files,
+    pack_directory,
+    read_failure,
+    write_training_config,
+)
+from irisops.engines.sagemaker.job_container import ContainerSpec
+from irisops.engines.sagemaker.job_metrics import MetricCollector
+from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
+from irisops.engines.sagemaker.job_staging import StagingError, stage_channel
+from irisops.services.s3.local_files import parse_s3_uri, put_file
+
+LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+HOST = "algo-1"
+
+
+def model_artifacts_uri(request: dict[str, Any], job_name: str) -> str:
+    """``<S3OutputPath>/<job>/output/model.tar.gz``."""
+    base = request["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+    return f"{base}/{job_name}/output/model.tar.gz"
+
+
+class TrainingRunner(JobRunner):
+    log_group = LOG_GROUP
+
+    def __init__(self, job: JobContext, doc: dict[str, Any]) -> None:
+        super().__init__(job, doc)
+        self.dirs = TrainingDirs(job.job_dir)
+        algorithm = doc.get("AlgorithmSpecification") or {}
+        self.metrics = MetricCollector(algorithm.get("MetricDefinitions"))
+
+    # -- state --------------------------------------------------------------------------
+
+    async def _move(self, status: str, secondary: str) -> None:
+        if status == "InProgress" and self.stop_reason is not None:
+            return  # a stop was recorded meanwhile: the job stays Stopping
+        job_states.move(self.doc, status, secondary, time.time())
+        await self.save()
+
+    async def _finish(self, status: str, secondary: str) -> None:
+        if self.metrics.final():
+            self.doc["FinalMetricDataList"] = self.metrics.final()
+        job_states.finish(self.doc, status, secondary, time.time())
+        await self.save()
+
+    async def fail(self, reason: str) -> None:
+        if self.doc["TrainingJobStatus"] in job_states.FINAL_STATUSES:
+            return
+        self.doc["FailureReason"] = reason[:1024]
+        await self._finish("Failed", "Failed")
+
+    async def record_stopping(self) -> None:
+        await self._move("Stopping", "Stopping")
+
+    async def end_stopped(self) -> None:
+        await self._finish("Stopped", self.stop_reason or "Stopped")
+
+    def max_runtime_seconds(self) -> float | None:
+        limit = (self.doc.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
+        return float(limit) if limit else None
+
+    def started_at(self) -> float:
+        return float(self.doc.get("TrainingStartTime") or self.doc["CreationTime"])
+
+    def on_line(self, line: str) -> None:
+        super().on_line(line)
+        self.metrics.feed(line, time.time())
+
+    # -- the phases ---------------------------------------------------------------------
+
+    async def prepare(self) -> ContainerSpec | None:
+        self.doc["TrainingStartTime"] = time.time()
+        await self._move("InProgress", "Downloading")
+        algorithm = self.doc.get("AlgorithmSpecification") or {}
+        try:
+            image = await ensure_local_image(self.job.runtime, algorithm.get("TrainingImage", ""))
+        except ImageUnavailable as exc:
+            await self.fail(f"ClientError: {exc}")
+            return None
+        await asyncio.to_thread(self.dirs.create)
+        try:
+            for channel in self.doc.get("InputDataConfig") or []:
+                dest = self.dirs.data / channel["ChannelName"]
+                await stage_channel(self.job.s3, self.job.account, channel, dest)
+        except StagingError as exc:
+            await self.fail(f"ClientError: Data download failed: {exc}")
+            return None
+        await asyncio.to_thread(write_training_config, self.dirs, self.doc, HOST)
+        env = {
+            **(self.doc.get("Environment") or {}),
+            "TRAINING_JOB_NAME": self.job.name,
+            "TRAINING_JOB_ARN": self.job.arn,
+        }
+        return self.spec(
+            image,
+            cmd=["train"],
+            entrypoint=algorithm.get("ContainerEntrypoint"),
+            env=env,
+            binds=self.dirs.binds(),
+            hostname=HOST,
+        )
+
+    async def started(self) -> None:
+        self.sink.line(f"irisops: training job {self.job.name} started on {HOST}")
+        await self._move("InProgress", "Training")
+
+    async def finish(self, exit_code: int) -> None:
+        if self.stop_reason is not None:
+            if await self._upload():
+                await self.end_stopped()
+            return
+        if exit_code != 0:
+            reason = await asyncio.to_thread(read_failure, self.dirs.failure)
+            await self.fail(
+                reason
+                or f"AlgorithmError: See job logs for more information (exit code {exit_code})"
+            )
+            return
+        await self._move("InProgress", "Uploading")
+        if await self._upload():
+            await self._finish("Completed", "Completed")
+
+    async def _upload(self) -> bool:
+        """model.tar.gz (always) and output.tar.gz (when the container wrote output
+        data) to S3; False (and the job Failed) when S3 refuses."""
+        model_uri = model_artifacts_uri(self.doc, self.job.name)
+        uploads = [(self.dirs.model, self.dirs.packed / "model.tar.gz", model_uri)]
+        if await asyncio.to_thread(has_files, self.dirs.output_data):
+            output_uri = model_uri.rsplit("/", 1)[0] + "/output.tar.gz"
+            uploads.append((self.dirs.output_data, self.dirs.packed / "output.tar.gz", output_uri))
+        try:
+            for source, archive, uri in uploads:
+                await asyncio.to_thread(pack_directory, source, archive)
+                bucket, key = parse_s3_uri(uri)
+                await put_file(
+                    self.job.s3, self.job.account, self.job.region, bucket, key, archive,
+                    "application/x-tar",
+                )  # fmt: skip
+        except (AwsError, OSError) as exc:
+            message = exc.message if isinstance(exc, AwsError) else str(exc)
+            await self.fail(f"ClientError: uploading the model to {model_uri} failed: {message}")
+            return False
+        return True
