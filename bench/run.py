@@ -6,7 +6,8 @@ Entries: s3-head-object, iam-get-role, sts-get-caller-identity (cheap calls, iri
 moto's server, with a load-generator ceiling check), s3-64mb (PUT/GET vs moto and cp),
 git-push (a 1,000-file push to irisops vs to a bare repository over file://),
 docker-push (docker push of a ~200 MB image vs cp of its layer files) and push-to-image
-(git push -> pipeline -> image in ECR vs docker build + push by hand).
+(git push -> pipeline -> image in ECR vs docker build + push by hand) and training-job
+(a SageMaker training job, Create -> Completed, vs a bare docker run of its container).
 Results go to bench/results/bench-<time>.json (and latest.json); the exit status is 1
 when any entry failed (a request errored, a server did not start).
 """
@@ -27,7 +28,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cheap_calls, cpus, docker_push, git_push, push_to_image, s3_transfer, servers  # noqa: E402
+from bench import (  # noqa: E402
+    cheap_calls,
+    cpus,
+    docker_push,
+    git_push,
+    push_to_image,
+    s3_transfer,
+    servers,
+    training_job,
+)
 from bench.console import log  # noqa: E402
 from bench.loadgen import LoadGenerator  # noqa: E402
 from bench.report import MB, failed, render_report  # noqa: E402
@@ -37,7 +47,14 @@ TRANSFER = "s3-64mb"
 GIT_PUSH = "git-push"
 PUSH = "docker-push"
 PUSH_TO_IMAGE = "push-to-image"
-ENTRIES = [call.name for call in cheap_calls.CALLS] + [TRANSFER, GIT_PUSH, PUSH, PUSH_TO_IMAGE]
+TRAINING_JOB = "training-job"
+ENTRIES = [call.name for call in cheap_calls.CALLS] + [
+    TRANSFER,
+    GIT_PUSH,
+    PUSH,
+    PUSH_TO_IMAGE,
+    TRAINING_JOB,
+]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -131,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         if PUSH_TO_IMAGE in wanted:
             settings = push_to_image.Settings(repeats, work_dir / "push-to-image")
             results["push_to_image"] = push_to_image.run(settings)
+        if TRAINING_JOB in wanted:
+            settings = training_job.Settings(repeats, work_dir / "training-job")
+            results["training_job"] = training_job.run(settings)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report = render_report(results)
