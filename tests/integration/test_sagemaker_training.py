@@ -165,6 +165,41 @@ def test_max_runtime_exceeded(client: Any, image: str) -> None:
     assert job["TrainingTimeInSeconds"] >= 2
 
 
+CHECKPOINTER = """
+import pathlib
+c = pathlib.Path("/opt/ml/checkpoints")
+n = int((c / "step").read_text()) if (c / "step").exists() else 0
+(c / "step").write_text(str(n + 1))
+(c / "old.txt").unlink(missing_ok=True)
+(c / "sub").mkdir(exist_ok=True)
+(c / "sub" / "new.txt").write_text("new")
+pathlib.Path("/opt/ml/model/step").write_text(str(n + 1))
+"""
+
+
+def test_checkpoints_sync_with_s3(client: Any, docker_engine: DockerEngine) -> None:
+    sm, s3 = client("sagemaker"), client("s3")
+    train = put_training_data(s3, "iris-ckpt")
+    s3.put_object(Bucket="iris-ckpt", Key="ckpt/step", Body=b"41")
+    s3.put_object(Bucket="iris-ckpt", Key="ckpt/old.txt", Body=b"old")
+    s3.put_object(Bucket="iris-ckpt", Key="code/ckpt.py", Body=CHECKPOINTER.encode())
+    request = job_request(
+        "ckpt", docker_engine.base_image, train, "iris-ckpt",
+        CheckpointConfig={"S3Uri": "s3://iris-ckpt/ckpt"},
+    )  # fmt: skip
+    request["AlgorithmSpecification"].update(
+        ContainerEntrypoint=["python3"], ContainerArguments=["/opt/ml/input/data/code/ckpt.py"]
+    )
+    code = {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://iris-ckpt/code/"}}
+    request["InputDataConfig"].append({"ChannelName": "code", "DataSource": code})
+    sm.create_training_job(**request)
+    job = wait_done(sm, "ckpt")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="iris-ckpt", Prefix="ckpt/")["Contents"]]
+    assert keys == ["ckpt/step", "ckpt/sub/new.txt"]
+    assert s3.get_object(Bucket="iris-ckpt", Key="ckpt/step")["Body"].read() == b"42"
+
+
 def _status(sm: Any, name: str) -> tuple[str, str]:
     job = sm.describe_training_job(TrainingJobName=name)
     return job["TrainingJobStatus"], job["SecondaryStatus"]

@@ -26,6 +26,7 @@ from irisops.core.files import atomic_write
 ML = "/opt/ml"
 FAILURE_CHARS = 1024
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
+DEFAULT_CHECKPOINTS = f"{ML}/checkpoints"
 
 
 @dataclass(frozen=True)
@@ -63,22 +64,31 @@ class TrainingDirs:
         return self.root / "output" / "failure"
 
     @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
     def packed(self) -> Path:
         """Where the archives are built (outside what the container sees)."""
         return self.root / "packed"
 
     def create(self) -> None:
-        for path in (self.config, self.data, self.model, self.output_data, self.packed):
+        dirs = (self.config, self.data, self.model, self.output_data, self.checkpoints, self.packed)
+        for path in dirs:
             path.mkdir(parents=True, exist_ok=True)
 
-    def binds(self) -> list[str]:
+    def binds(self, checkpoints: str | None = None) -> list[str]:
         """Docker binds: the input read-only (staged files are hard links to S3's
-        immutable blobs), model and output writable."""
-        return [
+        immutable blobs), model and output writable, and the checkpoint dir at
+        ``checkpoints`` (CheckpointConfig.LocalPath) when the job has one."""
+        binds = [
             f"{self.input}:{ML}/input:ro",
             f"{self.model}:{ML}/model",
             f"{self.output}:{ML}/output",
         ]
+        if checkpoints:
+            binds.append(f"{self.checkpoints}:{checkpoints}")
+        return binds
 
 
 def hyperparameters(values: dict[str, Any] | None) -> dict[str, str]:

@@ -12,6 +12,7 @@ from irisops.core.errors import AwsError
 from irisops.engines.images import ImageUnavailable, ensure_local_image
 from irisops.engines.sagemaker import job_states
 from irisops.engines.sagemaker.contract import (
+    DEFAULT_CHECKPOINTS,
     TrainingDirs,
     has_files,
     pack_directory,
@@ -22,7 +23,12 @@ from irisops.engines.sagemaker.job_container import ContainerSpec
 from irisops.engines.sagemaker.job_metrics import MetricCollector
 from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
 from irisops.engines.sagemaker.job_staging import StagingError, stage_channel
-from irisops.services.s3.local_files import parse_s3_uri, put_file
+from irisops.services.s3.local_files import (
+    parse_s3_uri,
+    put_file,
+    stage_prefix,
+    sync_directory,
+)
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 HOST = "algo-1"
@@ -99,6 +105,16 @@ class TrainingRunner(JobRunner):
         except StagingError as exc:
             await self.fail(f"ClientError: Data download failed: {exc}")
             return None
+        checkpoint = self.doc.get("CheckpointConfig")
+        try:
+            if checkpoint:
+                await stage_prefix(
+                    self.job.s3, self.job.account, checkpoint["S3Uri"], self.dirs.checkpoints,
+                    copy=True, empty_ok=True,
+                )  # fmt: skip
+        except StagingError as exc:
+            await self.fail(f"ClientError: Checkpoint download failed: {exc}")
+            return None
         await asyncio.to_thread(write_training_config, self.dirs, self.doc, HOST)
         env = {
             **(self.doc.get("Environment") or {}),
@@ -107,10 +123,12 @@ class TrainingRunner(JobRunner):
         }
         return self.spec(
             image,
-            cmd=["train"],
+            cmd=algorithm.get("ContainerArguments") or ["train"],
             entrypoint=algorithm.get("ContainerEntrypoint"),
             env=env,
-            binds=self.dirs.binds(),
+            binds=self.dirs.binds(
+                (checkpoint.get("LocalPath") or DEFAULT_CHECKPOINTS) if checkpoint else None
+            ),
             hostname=HOST,
         )
 
@@ -118,7 +136,26 @@ class TrainingRunner(JobRunner):
         self.sink.line(f"irisops: training job {self.job.name} started on {HOST}")
         await self._move("InProgress", "Training")
 
+    async def _sync_checkpoints(self) -> bool:
+        """/opt/ml/checkpoints to CheckpointConfig.S3Uri (deletes too); False (and the
+        job Failed) when S3 refuses."""
+        checkpoint = self.doc.get("CheckpointConfig")
+        if not checkpoint:
+            return True
+        try:
+            await sync_directory(
+                self.job.s3, self.job.account, self.job.region, checkpoint["S3Uri"],
+                self.dirs.checkpoints,
+            )  # fmt: skip
+        except (AwsError, StagingError, OSError) as exc:
+            message = exc.message if isinstance(exc, AwsError) else str(exc)
+            await self.fail(f"ClientError: uploading the checkpoints failed: {message}")
+            return False
+        return True
+
     async def finish(self, exit_code: int) -> None:
+        if not await self._sync_checkpoints():
+            return
         if self.stop_reason is not None:
             if await self._upload():
                 await self.end_stopped()

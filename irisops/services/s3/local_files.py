@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,28 +142,35 @@ def _safe_relative(name: str) -> Path | None:
     return path
 
 
-def _place(files: list[tuple[str, Path]], dest: Path) -> int:
+def _place(files: list[tuple[str, Path]], dest: Path, *, copy: bool = False) -> int:
     placed = 0
     for relative, blob in files:
         path = _safe_relative(relative)
         if path is None:
             continue
-        link_or_copy(blob, dest / path)
+        if copy:
+            (dest / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(blob, dest / path)
+        else:
+            link_or_copy(blob, dest / path)
         placed += 1
     return placed
 
 
-async def stage_prefix(s3: S3Service, account: str, uri: str, dest: Path) -> int:
+async def stage_prefix(
+    s3: S3Service, account: str, uri: str, dest: Path, *, copy: bool = False, empty_ok: bool = False
+) -> int:
     """Every object under an S3 prefix as files in ``dest``, named by their key after
-    the prefix (a key equal to the prefix keeps its last component); how many."""
+    the prefix (a key equal to the prefix keeps its last component); how many. Hard
+    links unless ``copy`` (for files a container may change: checkpoints)."""
     bucket, prefix = parse_s3_uri(uri)
     found = await object_files(s3, account, bucket, prefix)
     files = []
     for key, blob in found:
         relative = key[len(prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
         files.append((relative, blob))
-    placed = await asyncio.to_thread(_place, files, dest)
-    if not placed:
+    placed = await asyncio.to_thread(partial(_place, files, dest, copy=copy))
+    if not placed and not empty_ok:
         raise StagingError(f"no S3 objects found under {uri}")
     return placed
 
@@ -208,3 +216,23 @@ async def put_directory(s3: S3Service, account: str, region: str, uri: str, sour
         key = f"{prefix}/{relative}" if prefix else relative
         await put_file(s3, account, region, bucket, key, path)
     return len(files)
+
+
+async def sync_directory(
+    s3: S3Service, account: str, region: str, uri: str, source: Path
+) -> tuple[int, int]:
+    """Make the objects under ``uri`` what ``source`` holds: every file put, every
+    object without a file deleted; (put, deleted)."""
+    bucket, prefix = parse_s3_uri(uri)
+    base = prefix.rstrip("/")
+    put = await put_directory(s3, account, region, uri, source)
+    existing = await object_files(s3, account, bucket, f"{base}/" if base else "")
+    ctx = service_context(account, region, "DeleteObject")
+    deleted = 0
+    for key, _ in existing:
+        relative = key[len(base) :].lstrip("/") if base else key
+        local = source / relative
+        if not (local.is_file() and not local.is_symlink()):
+            await s3.delete_object(ctx, {"Bucket": bucket, "Key": key})
+            deleted += 1
+    return put, deleted
