@@ -3,6 +3,9 @@ machine, stop, max runtime, failures, errors, tags, logs."""
 
 from __future__ import annotations
 
+import io
+import json
+import tarfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -198,6 +201,61 @@ def test_checkpoints_sync_with_s3(client: Any, docker_engine: DockerEngine) -> N
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="iris-ckpt", Prefix="ckpt/")["Contents"]]
     assert keys == ["ckpt/step", "ckpt/sub/new.txt"]
     assert s3.get_object(Bucket="iris-ckpt", Key="ckpt/step")["Body"].read() == b"42"
+
+
+CLUSTER = """
+import json, pathlib, socket, time
+config = json.load(open("/opt/ml/input/config/resourceconfig.json"))
+me = config["current_host"]
+if me == "algo-2":
+    server = socket.create_server(("0.0.0.0", 9000))
+    conn, _ = server.accept()
+    conn.sendall(b"hello from " + socket.gethostname().encode())
+    conn.close()
+else:
+    for _ in range(200):
+        try:
+            reply = socket.create_connection(("algo-2", 9000), timeout=5).recv(100).decode()
+            break
+        except OSError:
+            time.sleep(0.05)
+    pathlib.Path("/opt/ml/model/cluster.json").write_text(json.dumps({**config, "reply": reply}))
+print(me, "done")
+"""
+
+
+def test_two_instances_share_a_network(client: Any, docker_engine: DockerEngine) -> None:
+    sm, s3, logs = client("sagemaker"), client("s3"), client("logs")
+    train = put_training_data(s3, "iris-cluster")
+    s3.put_object(Bucket="iris-cluster", Key="code/cluster.py", Body=CLUSTER.encode())
+    request = job_request(
+        "cluster", docker_engine.base_image, train, "iris-cluster",
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 1},
+    )  # fmt: skip
+    request["AlgorithmSpecification"].update(
+        ContainerEntrypoint=["python3"], ContainerArguments=["/opt/ml/input/data/code/cluster.py"]
+    )
+    code = {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://iris-cluster/code/"}}
+    request["InputDataConfig"].append({"ChannelName": "code", "DataSource": code})
+    sm.create_training_job(**request)
+    job = wait_done(sm, "cluster")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    bucket, key = job["ModelArtifacts"]["S3ModelArtifacts"][5:].split("/", 1)
+    with tarfile.open(
+        fileobj=io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    ) as tar:
+        member = tar.extractfile("cluster.json")
+        assert member is not None
+        cluster = json.loads(member.read())
+    assert cluster["current_host"] == "algo-1"
+    assert cluster["hosts"] == ["algo-1", "algo-2"]
+    assert cluster["reply"] == "hello from algo-2"
+    streams = logs.describe_log_streams(
+        logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix="cluster/"
+    )["logStreams"]
+    assert [s["logStreamName"].rsplit("-", 1)[0] for s in streams] == [
+        "cluster/algo-1", "cluster/algo-2",
+    ]  # fmt: skip
 
 
 def _status(sm: Any, name: str) -> tuple[str, str]:

@@ -92,7 +92,7 @@ class ProcessingRunner(JobRunner):
 
     # -- the phases ---------------------------------------------------------------------
 
-    async def prepare(self) -> ContainerSpec | None:
+    async def prepare(self) -> list[ContainerSpec] | None:
         self.doc["ProcessingStartTime"] = time.time()
         await self.save()
         app = self.doc["AppSpecification"]
@@ -117,14 +117,16 @@ class ProcessingRunner(JobRunner):
             binds.append(f"{path}:{out['S3Output']['LocalPath']}")
         await asyncio.to_thread(self._write_config)
         binds += [f"{self.config_dir}:{ML}/config:ro", f"{self.output_dir}:{ML}/output"]
-        return self.spec(
-            image,
-            cmd=app.get("ContainerArguments"),
-            entrypoint=app.get("ContainerEntrypoint"),
-            env=dict(self.doc.get("Environment") or {}),
-            binds=binds,
-            hostname=HOST,
-        )
+        return [
+            self.spec(
+                image,
+                cmd=app.get("ContainerArguments"),
+                entrypoint=app.get("ContainerEntrypoint"),
+                env=dict(self.doc.get("Environment") or {}),
+                binds=binds,
+                hostname=HOST,
+            )
+        ]
 
     def _write_config(self) -> None:
         self.output_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +135,8 @@ class ProcessingRunner(JobRunner):
             "current_host": HOST, "hosts": host_names(1),
         })  # fmt: skip
 
-    async def finish(self, exit_code: int) -> None:
+    async def finish(self, exit_codes: list[int]) -> None:
+        exit_code = next((code for code in exit_codes if code != 0), 0)
         message = await asyncio.to_thread(read_failure, self.output_dir / "message")
         if message:
             self.doc["ExitMessage"] = message

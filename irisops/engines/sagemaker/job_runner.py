@@ -1,11 +1,12 @@
-"""What every SageMaker job does around its container: prepare (image, inputs,
-config), run it with its log streamed live to CloudWatch Logs, stop it on request or
-when its maximum runtime passes (SIGTERM, grace, SIGKILL), finish from its exit status,
-and re-attach to a container a killed server left running.
+"""What every SageMaker job does around its containers: prepare (image, inputs,
+config), run one container per instance (``algo-1`` .. ``algo-N``) with each one's log
+streamed live to CloudWatch Logs, stop them on request or when the maximum runtime
+passes (SIGTERM, grace, SIGKILL), finish from their exit statuses, and re-attach to the
+containers a killed server left running.
 
 Subclasses (:mod:`.job_training`, :mod:`.job_processing`) say what to stage, what to
-run, which statuses to record and what to upload. ``save(doc, container_id)`` persists
-the job's document and then publishes its state change.
+run, which statuses to record and what to upload. ``save(doc, container_ids)``
+persists the job's document and then publishes its state change.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from irisops.engines.sagemaker.job_container import (
 
 log = logging.getLogger("irisops.sagemaker")
 
+#: ``save(doc, container ids joined by ",")``
 Save = Callable[[dict[str, Any], str | None], Awaitable[None]]
-#: How long the log stream may lag behind the container's exit.
+#: How long the log streams may lag behind the containers' exit.
 LOG_DRAIN_S = 5.0
 
 
@@ -68,8 +70,11 @@ class JobRunner:
     def __init__(self, job: JobContext, doc: dict[str, Any]) -> None:
         self.job = job
         self.doc = doc
-        self.sink = LogSink(job.logs, job.account, job.region, self.log_group, self.log_stream)
-        self.container: JobContainer | None = None
+        self.sinks = [
+            LogSink(job.logs, job.account, job.region, self.log_group, self.log_stream(host))
+            for host in range(1, self.instance_count() + 1)
+        ]
+        self.containers: list[JobContainer] = []
         self.stop_reason: str | None = None
         self.done = asyncio.Event()
         self._terminator: asyncio.Task[None] | None = None
@@ -77,22 +82,25 @@ class JobRunner:
 
     # -- what subclasses provide --------------------------------------------------------
 
-    @property
-    def log_stream(self) -> str:
-        """``<job>/algo-1-<epoch>``: stable for the job's life (from its CreationTime)."""
-        return f"{self.job.name}/algo-1-{int(self.doc['CreationTime'])}"
+    def instance_count(self) -> int:
+        return 1
 
-    async def prepare(self) -> ContainerSpec | None:
-        """Stage everything; the container to run, None when the job already ended."""
+    def log_stream(self, host: int) -> str:
+        """``<job>/algo-N-<epoch>``: stable for the job's life (from its CreationTime)."""
+        return f"{self.job.name}/algo-{host}-{int(self.doc['CreationTime'])}"
+
+    async def prepare(self) -> list[ContainerSpec] | None:
+        """Stage everything; the containers to run (algo-1 first), None when the job
+        already ended."""
         raise NotImplementedError
 
     async def started(self) -> None:
-        """The container is running."""
+        """The containers are running."""
 
     async def record_stopping(self) -> None:
         raise NotImplementedError
 
-    async def finish(self, exit_code: int) -> None:
+    async def finish(self, exit_codes: list[int]) -> None:
         raise NotImplementedError
 
     async def end_stopped(self) -> None:
@@ -102,19 +110,23 @@ class JobRunner:
     async def fail(self, reason: str) -> None:
         raise NotImplementedError
 
+    async def cleanup(self) -> None:
+        """After the containers are removed (a job network, say)."""
+
     def max_runtime_seconds(self) -> float | None:
         return None
 
     def started_at(self) -> float:
         return float(self.doc["CreationTime"])
 
-    def on_line(self, line: str) -> None:
-        self.sink.line(line)
+    def on_line(self, host: int, line: str) -> None:
+        self.sinks[host - 1].line(line)
 
     # -- shared -------------------------------------------------------------------------
 
     async def save(self) -> None:
-        await self.job.save(self.doc, self.container.id if self.container else None)
+        ids = ",".join(container.id for container in self.containers)
+        await self.job.save(self.doc, ids or None)
 
     def spec(self, image: str, **fields: Any) -> ContainerSpec:
         kind = self.log_group.rsplit("/", 1)[-1].lower()
@@ -126,7 +138,7 @@ class JobRunner:
         )
 
     async def request_stop(self, reason: str) -> None:
-        """Record Stopping and terminate the container (the run ends the job)."""
+        """Record Stopping and terminate the containers (the run ends the job)."""
         if self.done.is_set() or self.stop_reason is not None:
             return
         self.stop_reason = reason
@@ -134,10 +146,13 @@ class JobRunner:
         self._terminate()
 
     def _terminate(self) -> None:
-        if self.container is not None and self._terminator is None:
-            self._terminator = asyncio.create_task(
-                self.container.terminate(self.job.grace_seconds), name=f"stop-{self.job.name}"
-            )
+        if self.containers and self._terminator is None:
+            self._terminator = asyncio.create_task(self._terminate_all())
+
+    async def _terminate_all(self) -> None:
+        await asyncio.gather(
+            *(container.terminate(self.job.grace_seconds) for container in self.containers)
+        )
 
     def _arm_deadline(self) -> None:
         limit = self.max_runtime_seconds()
@@ -151,8 +166,9 @@ class JobRunner:
 
         self._deadline = asyncio.create_task(expire(), name=f"deadline-{self.job.name}")
 
-    async def run(self, attach: JobContainer | None = None) -> None:
-        self.sink.start()
+    async def run(self, attach: list[JobContainer] | None = None) -> None:
+        for sink in self.sinks:
+            sink.start()
         try:
             await self._run(attach)
         except asyncio.CancelledError:
@@ -165,48 +181,63 @@ class JobRunner:
             for task in (self._deadline, self._terminator):
                 if task is not None:
                     task.cancel()
-            if self.container is not None:
-                await self.container.remove()
-            await self.sink.close()
+            for container in self.containers:
+                await container.remove()
+            await self.cleanup()
+            for sink in self.sinks:
+                await sink.close()
             self.done.set()
 
-    async def _run(self, attach: JobContainer | None) -> None:
+    async def _run(self, attach: list[JobContainer] | None) -> None:
         since = 0
         if attach is None:
             self._arm_deadline()
-            spec = await self.prepare()
-            if spec is None:
+            specs = await self.prepare()
+            if specs is None:
                 return
             if self.stop_reason is not None:
                 await self.end_stopped()
                 return
             try:
-                self.container = await JobContainer.run(self.job.docker, spec)
+                for spec in specs:
+                    self.containers.append(await JobContainer.run(self.job.docker, spec))
             except ContainerError as exc:
                 await self.fail(f"ClientError: {exc}")
                 return
             if self.stop_reason is None:
                 await self.started()
         else:
-            self.container = attach
+            self.containers = list(attach)
             since = int(time.time())
             self._arm_deadline()
         if self.stop_reason is not None:
             self._terminate()
-        code = await self._wait(self.container, since)
-        await self.finish(code)
+        codes = await self._wait(since)
+        await self.finish(codes)
 
-    async def _wait(self, container: JobContainer, since: int) -> int:
-        follower = asyncio.create_task(container.follow_log(self.on_line, since))
+    async def _wait(self, since: int) -> list[int]:
+        """Every container's exit status; the first one to fail stops the others."""
+        followers = [
+            asyncio.create_task(
+                container.follow_log(lambda line, h=host: self.on_line(h, line), since)
+            )
+            for host, container in enumerate(self.containers, start=1)
+        ]
+        waits = [asyncio.create_task(container.wait()) for container in self.containers]
         try:
-            code = await container.wait()
+            pending = set(waits)
+            while pending:
+                finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if pending and any(task.result() != 0 for task in finished):
+                    self._terminate()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(follower), LOG_DRAIN_S)
+                await asyncio.wait_for(asyncio.gather(*followers), LOG_DRAIN_S)
         finally:
-            follower.cancel()
+            for task in (*followers, *waits):
+                task.cancel()
         if self._terminator is not None:
             with contextlib.suppress(Exception):
                 await self._terminator
         if self._deadline is not None:
             self._deadline.cancel()
-        return code
+        return [task.result() for task in waits]

@@ -5,6 +5,8 @@ or Stopping -> Stopped (the model the container saved is still uploaded); or Fai
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import time
 from typing import Any
 
@@ -15,6 +17,7 @@ from irisops.engines.sagemaker.contract import (
     DEFAULT_CHECKPOINTS,
     TrainingDirs,
     has_files,
+    host_names,
     pack_directory,
     read_failure,
     write_training_config,
@@ -31,7 +34,6 @@ from irisops.services.s3.local_files import (
 )
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
-HOST = "algo-1"
 
 
 def model_artifacts_uri(request: dict[str, Any], job_name: str) -> str:
@@ -45,7 +47,10 @@ class TrainingRunner(JobRunner):
 
     def __init__(self, job: JobContext, doc: dict[str, Any]) -> None:
         super().__init__(job, doc)
-        self.dirs = TrainingDirs(job.job_dir)
+        self.hosts = host_names(self.instance_count())
+        self.host_dirs = [TrainingDirs(job.job_dir / host) for host in self.hosts]
+        #: algo-1's: the model, output data and checkpoints uploaded come from there.
+        self.dirs = self.host_dirs[0]
         algorithm = doc.get("AlgorithmSpecification") or {}
         self.metrics = MetricCollector(algorithm.get("MetricDefinitions"))
 
@@ -82,13 +87,16 @@ class TrainingRunner(JobRunner):
     def started_at(self) -> float:
         return float(self.doc.get("TrainingStartTime") or self.doc["CreationTime"])
 
-    def on_line(self, line: str) -> None:
-        super().on_line(line)
+    def instance_count(self) -> int:
+        return max(1, int((self.doc.get("ResourceConfig") or {}).get("InstanceCount") or 1))
+
+    def on_line(self, host: int, line: str) -> None:
+        super().on_line(host, line)
         self.metrics.feed(line, time.time())
 
     # -- the phases ---------------------------------------------------------------------
 
-    async def prepare(self) -> ContainerSpec | None:
+    async def prepare(self) -> list[ContainerSpec] | None:
         self.doc["TrainingStartTime"] = time.time()
         await self._move("InProgress", "Downloading")
         algorithm = self.doc.get("AlgorithmSpecification") or {}
@@ -97,43 +105,76 @@ class TrainingRunner(JobRunner):
         except ImageUnavailable as exc:
             await self.fail(f"ClientError: {exc}")
             return None
-        await asyncio.to_thread(self.dirs.create)
-        try:
-            for channel in self.doc.get("InputDataConfig") or []:
-                dest = self.dirs.data / channel["ChannelName"]
-                await stage_channel(self.job.s3, self.job.account, channel, dest)
-        except StagingError as exc:
-            await self.fail(f"ClientError: Data download failed: {exc}")
-            return None
         checkpoint = self.doc.get("CheckpointConfig")
-        try:
-            if checkpoint:
-                await stage_prefix(
-                    self.job.s3, self.job.account, checkpoint["S3Uri"], self.dirs.checkpoints,
-                    copy=True, empty_ok=True,
-                )  # fmt: skip
-        except StagingError as exc:
-            await self.fail(f"ClientError: Checkpoint download failed: {exc}")
-            return None
-        await asyncio.to_thread(write_training_config, self.dirs, self.doc, HOST)
+        for host, dirs in zip(self.hosts, self.host_dirs, strict=True):
+            await asyncio.to_thread(dirs.create)
+            try:
+                for channel in self.doc.get("InputDataConfig") or []:
+                    dest = dirs.data / channel["ChannelName"]
+                    await stage_channel(self.job.s3, self.job.account, channel, dest)
+            except StagingError as exc:
+                await self.fail(f"ClientError: Data download failed: {exc}")
+                return None
+            try:
+                if checkpoint:
+                    await stage_prefix(
+                        self.job.s3, self.job.account, checkpoint["S3Uri"], dirs.checkpoints,
+                        copy=True, empty_ok=True,
+                    )  # fmt: skip
+            except StagingError as exc:
+                await self.fail(f"ClientError: Checkpoint download failed: {exc}")
+                return None
+            await asyncio.to_thread(write_training_config, dirs, self.doc, host)
         env = {
             **(self.doc.get("Environment") or {}),
             "TRAINING_JOB_NAME": self.job.name,
             "TRAINING_JOB_ARN": self.job.arn,
         }
-        return self.spec(
-            image,
-            cmd=algorithm.get("ContainerArguments") or ["train"],
-            entrypoint=algorithm.get("ContainerEntrypoint"),
-            env=env,
-            binds=self.dirs.binds(
-                (checkpoint.get("LocalPath") or DEFAULT_CHECKPOINTS) if checkpoint else None
-            ),
-            hostname=HOST,
+        network = await self._create_network() if len(self.hosts) > 1 else None
+        local_checkpoints = (
+            (checkpoint.get("LocalPath") or DEFAULT_CHECKPOINTS) if checkpoint else None
         )
+        return [
+            self.spec(
+                image,
+                cmd=algorithm.get("ContainerArguments") or ["train"],
+                entrypoint=algorithm.get("ContainerEntrypoint"),
+                env=env,
+                binds=dirs.binds(local_checkpoints),
+                hostname=host,
+                network=network,
+                aliases=[host] if network else [],
+            )
+            for host, dirs in zip(self.hosts, self.host_dirs, strict=True)
+        ]
+
+    @property
+    def network_name(self) -> str:
+        """The job's own network when it runs on several instances (a stable name, so
+        that a restarted server removes it too)."""
+        digest = hashlib.sha1(f"{self.job.docker.owner}|{self.job.arn}".encode()).hexdigest()
+        return f"irisops-training-{digest[:16]}"
+
+    async def _create_network(self) -> str:
+        await self.cleanup()
+        config = {
+            "Name": self.network_name,
+            "Driver": "bridge",
+            "Labels": self.job.docker.labels(self.job.arn),
+        }
+        await self.job.docker.client.networks.create(config)
+        return self.network_name
+
+    async def cleanup(self) -> None:
+        if len(self.hosts) < 2 or self.job.docker is None:
+            return
+        with contextlib.suppress(Exception):
+            network = await self.job.docker.client.networks.get(self.network_name)
+            await network.delete()
 
     async def started(self) -> None:
-        self.sink.line(f"irisops: training job {self.job.name} started on {HOST}")
+        for index, host in enumerate(self.hosts, start=1):
+            self.on_line(index, f"irisops: training job {self.job.name} started on {host}")
         await self._move("InProgress", "Training")
 
     async def _sync_checkpoints(self) -> bool:
@@ -153,18 +194,22 @@ class TrainingRunner(JobRunner):
             return False
         return True
 
-    async def finish(self, exit_code: int) -> None:
+    async def finish(self, exit_codes: list[int]) -> None:
         if not await self._sync_checkpoints():
             return
         if self.stop_reason is not None:
             if await self._upload():
                 await self.end_stopped()
             return
-        if exit_code != 0:
-            reason = await asyncio.to_thread(read_failure, self.dirs.failure)
+        failed = [
+            (code, dirs) for code, dirs in zip(exit_codes, self.host_dirs, strict=False) if code
+        ]
+        if failed:
+            reasons = [await asyncio.to_thread(read_failure, dirs.failure) for _, dirs in failed]
+            code = failed[0][0]
+            reason = next((text for text in reasons if text), None)
             await self.fail(
-                reason
-                or f"AlgorithmError: See job logs for more information (exit code {exit_code})"
+                reason or f"AlgorithmError: See job logs for more information (exit code {code})"
             )
             return
         await self._move("InProgress", "Uploading")

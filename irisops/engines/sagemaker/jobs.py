@@ -15,7 +15,7 @@ class JobSupervisor:
         self._runners: dict[str, JobRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def launch(self, runner: JobRunner, attach: JobContainer | None = None) -> None:
+    def launch(self, runner: JobRunner, attach: list[JobContainer] | None = None) -> None:
         arn = runner.job.arn
         task = asyncio.create_task(runner.run(attach), name=f"sagemaker-{runner.job.name}")
         self._runners[arn] = runner

@@ -122,13 +122,16 @@ class JobLifecycle:
                     found = await JobContainer.find(self.runtime.docker, row["arn"])
                 except Exception as exc:
                     log.warning("finding the containers of %s failed: %r", row["arn"], exc)
-            alive = [c for c in found if c.id == row["container_id"] and await c.running()]
-            for container in found:
-                if container not in alive:
-                    await container.remove()
+            ids = (row["container_id"] or "").split(",")
+            by_id = {container.id: container for container in found}
+            ours = [by_id[i] for i in ids if i in by_id]
+            alive = len(ours) == len(ids) and all([await c.running() for c in ours])
             if alive:
                 if row["status"] == "Stopping":
                     runner.stop_reason = "Stopped"
-                self.jobs.launch(runner, attach=alive[0])
-            else:
-                await runner.fail(RESTART_REASON)
+                self.jobs.launch(runner, attach=ours)
+                continue
+            for container in found:
+                await container.remove()
+            await runner.cleanup()
+            await runner.fail(RESTART_REASON)
