@@ -62,6 +62,17 @@ def test_sigkill_mid_job_is_reconciled_on_restart(tmp_path: Path, image: str) ->
         job = wait_done(sm, "survives")
         assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
         assert model_json(s3, job["ModelArtifacts"]["S3ModelArtifacts"])["epochs"] == 40
+        # The re-attached log goes on where it stopped: every epoch once.
+        logs = server.client("logs")
+        group = "/aws/sagemaker/TrainingJobs"
+        stream = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="survives/")
+        events = logs.get_log_events(
+            logGroupName=group,
+            logStreamName=stream["logStreams"][0]["logStreamName"],
+            startFromHead=True,
+        )["events"]
+        epochs = [e["message"].split()[0] for e in events if e["message"].startswith("epoch=")]
+        assert epochs == [f"epoch={n}" for n in range(1, 41)]
         lost = sm.describe_training_job(TrainingJobName="loses-container")
         assert lost["TrainingJobStatus"] == "Failed"
         assert "irisops restarted while the job was running" in lost["FailureReason"]

@@ -20,6 +20,7 @@ from irisops.engines.sagemaker.contract import (
     read_failure,
     write_training_config,
 )
+from irisops.engines.sagemaker.job_container import written_at
 from irisops.engines.sagemaker.job_metrics import MetricCollector
 from irisops.engines.sagemaker.job_staging import stage_channel
 from irisops.services.s3 import S3Service
@@ -30,6 +31,7 @@ from irisops.services.s3.local_files import (
     put_file,
     stage_manifest,
     stage_prefix,
+    sync_directory,
 )
 from tests.unit.test_s3_service import close_service, open_service
 
@@ -133,6 +135,29 @@ async def test_put_directory(s3: S3Service, tmp_path: Path) -> None:
     assert s3.object_record("out", "p/a.txt") is not None
     assert s3.object_record("out", "p/d/b.txt") is not None
     assert s3.object_record("out", "p/link") is None
+
+
+async def test_sync_directory_puts_and_deletes(s3: S3Service, tmp_path: Path) -> None:
+    await ensure_bucket(s3, ACCOUNT, "us-east-1", "ckpt")
+    await put(s3, tmp_path, "ckpt", "run/stale.bin", b"old")
+    await put(s3, tmp_path, "ckpt", "run-other/keep.bin", b"other prefix")
+    local = tmp_path / "checkpoints"
+    local.mkdir()
+    (local / "step").write_text("2")
+    assert await sync_directory(s3, ACCOUNT, "us-east-1", "s3://ckpt/run", local) == (1, 1)
+    assert s3.object_record("ckpt", "run/step") is not None
+    assert s3.object_record("ckpt", "run/stale.bin") is None
+    assert s3.object_record("ckpt", "run-other/keep.bin") is not None
+    copied = tmp_path / "copied"
+    assert await stage_prefix(s3, ACCOUNT, "s3://ckpt/run/", copied, copy=True) == 1
+    assert os.stat(copied / "step").st_nlink == 1  # a copy: the container may change it
+    assert await stage_prefix(s3, ACCOUNT, "s3://ckpt/none/", tmp_path / "e", empty_ok=True) == 0
+
+
+def test_docker_log_timestamps() -> None:
+    assert written_at("2026-12-01T20:43:18.250000000Z") == pytest.approx(1796157798.25)
+    assert written_at("2026-12-01T20:43:18Z") == pytest.approx(1796157798.0)
+    assert written_at("not-a-time") == 0.0
 
 
 def test_pack_directory_puts_contents_at_the_root(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiodocker.containers import DockerContainer
@@ -23,6 +24,16 @@ DOCKER_TIMEOUT_S = 60.0
 #: SageMaker waits 120 s between SIGTERM and SIGKILL; tests shorten it.
 DEFAULT_GRACE_S = 120.0
 MAX_LINE_CHARS = 64 * 1024
+
+
+def written_at(stamp: str) -> float:
+    """Epoch seconds of a docker log timestamp (RFC 3339, nanoseconds); 0 if unreadable."""
+    head, dot, tail = stamp.rstrip("Z").partition(".")
+    try:
+        moment = datetime.fromisoformat(head).replace(tzinfo=UTC)
+    except ValueError:
+        return 0.0
+    return moment.timestamp() + (float(f"0.{tail}") if dot and tail.isdigit() else 0.0)
 
 
 class ContainerError(Exception):
@@ -104,21 +115,32 @@ class JobContainer:
             return False
         return bool((info.get("State") or {}).get("Running"))
 
-    async def follow_log(self, on_line: Callable[[str], None], since: int = 0) -> None:
+    async def follow_log(self, on_line: Callable[[str], None], since: float = 0) -> None:
         """Call ``on_line`` for every line of stdout and stderr until the container
-        exits (``since``: epoch seconds, for a re-attached container)."""
+        exits. With ``since`` (epoch seconds: a re-attached container) only the lines
+        the container wrote after that moment."""
         pending = ""
+        params: dict[str, Any] = {"since": int(since), "timestamps": True} if since else {}
+
+        def emit(line: str) -> None:
+            line = line.rstrip("\r")
+            if since:
+                stamp, _, line = line.partition(" ")
+                if written_at(stamp) <= since:
+                    return
+            on_line(line[:MAX_LINE_CHARS])
+
         try:
-            stream = self.container.log(stdout=True, stderr=True, follow=True, since=since)
+            stream = self.container.log(stdout=True, stderr=True, follow=True, **params)
             async for chunk in stream:
                 pending += chunk
                 *lines, pending = pending.split("\n")
                 for line in lines:
-                    on_line(line.rstrip("\r")[:MAX_LINE_CHARS])
+                    emit(line)
         except DockerError as exc:
             log.debug("log stream of %s ended: %s", self.id[:12], exc)
         if pending:
-            on_line(pending[:MAX_LINE_CHARS])
+            emit(pending)
 
     async def wait(self) -> int:
         """The exit status (waits as long as it takes)."""

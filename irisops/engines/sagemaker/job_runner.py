@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from irisops.core.context import RequestContext
+from irisops.core.errors import AwsError
 from irisops.engines.codebuild.logsink import LogSink
 from irisops.engines.sagemaker.job_container import (
     DEFAULT_GRACE_S,
@@ -189,7 +191,7 @@ class JobRunner:
             self.done.set()
 
     async def _run(self, attach: list[JobContainer] | None) -> None:
-        since = 0
+        since = 0.0
         if attach is None:
             self._arm_deadline()
             specs = await self.prepare()
@@ -208,14 +210,36 @@ class JobRunner:
                 await self.started()
         else:
             self.containers = list(attach)
-            since = int(time.time())
+            since = await self._logged_until()
             self._arm_deadline()
         if self.stop_reason is not None:
             self._terminate()
         codes = await self._wait(since)
         await self.finish(codes)
 
-    async def _wait(self, since: int) -> list[int]:
+    async def _logged_until(self) -> float:
+        """When the last line logged before a restart was written (so that a
+        re-attached container's log goes on where it stopped)."""
+        logs = self.job.logs
+        last = float(self.doc.get("LastModifiedTime") or time.time())
+        if logs is None:
+            return last
+        ctx = RequestContext(
+            service="logs", operation="DescribeLogStreams",
+            account=self.job.account, region=self.job.region,
+        )  # fmt: skip
+        try:
+            found = await logs.describe_log_streams(
+                ctx, {"logGroupName": self.log_group, "logStreamNamePrefix": f"{self.job.name}/"}
+            )
+        except AwsError:
+            return last
+        stamps = [
+            s["lastEventTimestamp"] for s in found["logStreams"] if s.get("lastEventTimestamp")
+        ]
+        return max(stamps) / 1000 if stamps else last
+
+    async def _wait(self, since: float) -> list[int]:
         """Every container's exit status; the first one to fail stops the others."""
         followers = [
             asyncio.create_task(
