@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import threading
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from docker_engine import DockerEngine
 
+from irisops.sdk.server import ServerProcess
 from tests.sagemaker_jobs import (
     job_request,
     model_json,
@@ -86,6 +89,42 @@ def test_training_reads_s3_and_writes_the_model(client: Any, image: str) -> None
             call(TrainingJobName="nope")
         assert missing.value.response["Error"]["Code"] == "ValidationException"
         assert missing.value.response["Error"]["Message"] == "Requested resource not found."
+
+
+def listen(url: str, out: list[dict[str, Any]], ready: threading.Event) -> None:
+    with urllib.request.urlopen(f"{url}/_irisops/events?service=sagemaker", timeout=60) as resp:
+        for line in resp:
+            if line.startswith(b": irisops events"):
+                ready.set()
+            if line.startswith(b"data: "):
+                event = json.loads(line[6:])
+                if event["type"] == "sagemaker.TrainingJobStateChanged":
+                    out.append(event)
+                    if event["detail"]["TrainingJobStatus"] != "InProgress":
+                        return
+
+
+def test_state_changes_are_published(clean_server: ServerProcess, image: str) -> None:
+    sm, s3 = clean_server.client("sagemaker"), clean_server.client("s3")
+    train = put_training_data(s3, "iris-events")
+    events: list[dict[str, Any]] = []
+    ready = threading.Event()
+    listener = threading.Thread(target=listen, args=(clean_server.url, events, ready))
+    listener.start()
+    assert ready.wait(10)
+    arn = sm.create_training_job(**job_request("evented", image, train, "iris-events"))[
+        "TrainingJobArn"
+    ]
+    listener.join(60)
+    assert [e["resource"] for e in events] == [arn] * 5
+    assert [(e["detail"]["TrainingJobStatus"], e["detail"]["SecondaryStatus"]) for e in events] == [
+        ("InProgress", "Starting"),
+        ("InProgress", "Downloading"),
+        ("InProgress", "Training"),
+        ("InProgress", "Uploading"),
+        ("Completed", "Completed"),
+    ]
+    assert events[0]["detail"]["TrainingJobName"] == "evented"
 
 
 def test_list_filters_sorts_and_pages(client: Any, image: str) -> None:
