@@ -41,7 +41,25 @@ print('ready', flush=True)
 while True:
     time.sleep(0.1)
 """
-SCRIPTS = {"split": SPLIT, "fail": FAIL, "sleep": SLEEP}
+HOSTS = """
+import json, pathlib, socket, time
+config = json.load(open("/opt/ml/config/resourceconfig.json"))
+me = config["current_host"]
+if me == "algo-2":  # a rendezvous over the job's network: algo-1 connects to algo-2
+    conn, _ = socket.create_server(("0.0.0.0", 9000)).accept()
+    conn.sendall(b"hi")
+else:
+    for attempt in range(200):
+        try:
+            socket.create_connection(("algo-2", 9000), timeout=5).recv(2)
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        raise SystemExit("algo-2 does not answer")
+pathlib.Path(f"/opt/ml/processing/output/{me}.json").write_text(json.dumps(config))
+"""
+SCRIPTS = {"split": SPLIT, "fail": FAIL, "sleep": SLEEP, "hosts": HOSTS}
 
 
 def request(name: str, image: str, entrypoint: list[str], **extra: Any) -> dict[str, Any]:
@@ -169,6 +187,22 @@ def test_processing_job_writes_outputs_to_s3(client: Any, docker_engine: DockerE
     with pytest.raises(ClientError) as missing:
         sm.describe_processing_job(ProcessingJobName="nope")
     assert missing.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_processing_on_two_instances(client: Any, docker_engine: DockerEngine) -> None:
+    sm, s3 = client("sagemaker"), client("s3")
+    put_inputs(s3)
+    req = request("two", docker_engine.base_image, entrypoint("hosts"))
+    req["ProcessingResources"]["ClusterConfig"]["InstanceCount"] = 2
+    sm.create_processing_job(**req)
+    job = wait_for(lambda: final(sm, "two"))
+    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
+    listed = s3.list_objects_v2(Bucket="iris-proc", Prefix="processed/two/")
+    assert sorted(o["Key"] for o in listed["Contents"]) == [
+        "processed/two/algo-1.json", "processed/two/algo-2.json",
+    ]  # fmt: skip
+    body = s3.get_object(Bucket="iris-proc", Key="processed/two/algo-2.json")["Body"].read()
+    assert json.loads(body) == {"current_host": "algo-2", "hosts": ["algo-1", "algo-2"]}
 
 
 def test_processing_failure_and_stop(client: Any, docker_engine: DockerEngine) -> None:

@@ -18,12 +18,11 @@ from irisops.core.errors import AwsError
 from irisops.engines.images import ImageUnavailable, ensure_local_image
 from irisops.engines.sagemaker.contract import ML, host_names, read_failure, write_json
 from irisops.engines.sagemaker.job_container import ContainerSpec
-from irisops.engines.sagemaker.job_runner import JobRunner
+from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
 from irisops.engines.sagemaker.job_staging import StagingError, stage_s3_input
 from irisops.services.s3.local_files import put_directory
 
 LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
-HOST = "algo-1"
 
 
 def processing_job_config(doc: dict[str, Any]) -> dict[str, Any]:
@@ -39,19 +38,25 @@ def processing_job_config(doc: dict[str, Any]) -> dict[str, Any]:
 class ProcessingRunner(JobRunner):
     log_group = LOG_GROUP
 
-    @property
-    def config_dir(self) -> Path:
-        return self.job.job_dir / "config"
+    def __init__(self, job: JobContext, doc: dict[str, Any]) -> None:
+        super().__init__(job, doc)
+        self.hosts = host_names(self.instance_count())
 
-    @property
-    def output_dir(self) -> Path:
-        return self.job.job_dir / "output"
+    def instance_count(self) -> int:
+        cluster = (self.doc.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+        return max(1, int(cluster.get("InstanceCount") or 1))
 
-    def input_dir(self, name: str) -> Path:
-        return self.job.job_dir / "inputs" / name
+    def config_dir(self, host: str) -> Path:
+        return self.job.job_dir / host / "config"
 
-    def output_path(self, name: str) -> Path:
-        return self.job.job_dir / "outputs" / name
+    def output_dir(self, host: str) -> Path:
+        return self.job.job_dir / host / "output"
+
+    def input_dir(self, host: str, name: str) -> Path:
+        return self.job.job_dir / host / "inputs" / name
+
+    def output_path(self, host: str, name: str) -> Path:
+        return self.job.job_dir / host / "outputs" / name
 
     def _outputs(self) -> list[dict[str, Any]]:
         config = self.doc.get("ProcessingOutputConfig") or {}
@@ -101,10 +106,32 @@ class ProcessingRunner(JobRunner):
         except ImageUnavailable as exc:
             await self.fail(f"ClientError: {exc}")
             return None
+        specs = []
+        network = await self.create_network()
+        for host in self.hosts:
+            binds = await self._stage(host)
+            if binds is None:
+                return None
+            specs.append(
+                self.spec(
+                    image,
+                    cmd=app.get("ContainerArguments"),
+                    entrypoint=app.get("ContainerEntrypoint"),
+                    env=dict(self.doc.get("Environment") or {}),
+                    binds=binds,
+                    hostname=host,
+                    network=network,
+                    aliases=[host] if network else [],
+                )
+            )
+        return specs
+
+    async def _stage(self, host: str) -> list[str] | None:
+        """One instance's inputs, output dirs and config; its binds (None: Failed)."""
         binds = []
         try:
             for item in self._inputs():
-                dest = self.input_dir(item["InputName"])
+                dest = self.input_dir(host, item["InputName"])
                 await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=True)
                 await stage_s3_input(self.job.s3, self.job.account, item["S3Input"], dest)
                 binds.append(f"{dest}:{item['S3Input']['LocalPath']}:ro")
@@ -112,32 +139,26 @@ class ProcessingRunner(JobRunner):
             await self.fail(f"ClientError: Data download failed: {exc}")
             return None
         for out in self._outputs():
-            path = self.output_path(out["OutputName"])
+            path = self.output_path(host, out["OutputName"])
             await asyncio.to_thread(path.mkdir, parents=True, exist_ok=True)
             binds.append(f"{path}:{out['S3Output']['LocalPath']}")
-        await asyncio.to_thread(self._write_config)
-        binds += [f"{self.config_dir}:{ML}/config:ro", f"{self.output_dir}:{ML}/output"]
-        return [
-            self.spec(
-                image,
-                cmd=app.get("ContainerArguments"),
-                entrypoint=app.get("ContainerEntrypoint"),
-                env=dict(self.doc.get("Environment") or {}),
-                binds=binds,
-                hostname=HOST,
-            )
-        ]
+        await asyncio.to_thread(self._write_config, host)
+        binds += [f"{self.config_dir(host)}:{ML}/config:ro", f"{self.output_dir(host)}:{ML}/output"]
+        return binds
 
-    def _write_config(self) -> None:
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        write_json(self.config_dir / "processingjobconfig.json", processing_job_config(self.doc))
-        write_json(self.config_dir / "resourceconfig.json", {
-            "current_host": HOST, "hosts": host_names(1),
-        })  # fmt: skip
+    def _write_config(self, host: str) -> None:
+        self.output_dir(host).mkdir(parents=True, exist_ok=True)
+        config = self.config_dir(host)
+        write_json(config / "processingjobconfig.json", processing_job_config(self.doc))
+        write_json(config / "resourceconfig.json", {"current_host": host, "hosts": self.hosts})
 
     async def finish(self, exit_codes: list[int]) -> None:
         exit_code = next((code for code in exit_codes if code != 0), 0)
-        message = await asyncio.to_thread(read_failure, self.output_dir / "message")
+        messages = [
+            await asyncio.to_thread(read_failure, self.output_dir(host) / "message")
+            for host in self.hosts
+        ]
+        message = next((text for text in messages if text), None)
         if message:
             self.doc["ExitMessage"] = message
         if self.stop_reason is not None:
@@ -152,11 +173,11 @@ class ProcessingRunner(JobRunner):
             return
         try:
             for out in self._outputs():
-                s3_output = out["S3Output"]
-                await put_directory(
-                    self.job.s3, self.job.account, self.job.region, s3_output["S3Uri"],
-                    self.output_path(out["OutputName"]),
-                )  # fmt: skip
+                for host in self.hosts:  # every instance's files go to the same prefix
+                    await put_directory(
+                        self.job.s3, self.job.account, self.job.region, out["S3Output"]["S3Uri"],
+                        self.output_path(host, out["OutputName"]),
+                    )  # fmt: skip
         except (AwsError, StagingError, OSError) as exc:
             text = exc.message if isinstance(exc, AwsError) else str(exc)
             await self.fail(f"ClientError: uploading the outputs failed: {text}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import secrets
 import time
@@ -113,7 +114,33 @@ class JobRunner:
         raise NotImplementedError
 
     async def cleanup(self) -> None:
-        """After the containers are removed (a job network, say)."""
+        """After the containers are removed: the job's network, if it has one."""
+        if self.instance_count() < 2 or self.job.docker is None:
+            return
+        with contextlib.suppress(Exception):
+            network = await self.job.docker.client.networks.get(self.network_name)
+            await network.delete()
+
+    @property
+    def network_name(self) -> str:
+        """The job's own network when it runs on several instances (a stable name, so
+        that a restarted server removes it too)."""
+        digest = hashlib.sha1(f"{self.job.docker.owner}|{self.job.arn}".encode()).hexdigest()
+        return f"irisops-job-{digest[:16]}"
+
+    async def create_network(self) -> str | None:
+        """A network of its own for a job on several instances (hosts reach each other
+        by their names, algo-1 .. algo-N); None for one instance."""
+        if self.instance_count() < 2:
+            return None
+        await self.cleanup()
+        config = {
+            "Name": self.network_name,
+            "Driver": "bridge",
+            "Labels": self.job.docker.labels(self.job.arn),
+        }
+        await self.job.docker.client.networks.create(config)
+        return self.network_name
 
     def max_runtime_seconds(self) -> float | None:
         return None

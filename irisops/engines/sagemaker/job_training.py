@@ -5,8 +5,6 @@ or Stopping -> Stopped (the model the container saved is still uploaded); or Fai
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import time
 from typing import Any
 
@@ -130,7 +128,7 @@ class TrainingRunner(JobRunner):
             "TRAINING_JOB_NAME": self.job.name,
             "TRAINING_JOB_ARN": self.job.arn,
         }
-        network = await self._create_network() if len(self.hosts) > 1 else None
+        network = await self.create_network()
         local_checkpoints = (
             (checkpoint.get("LocalPath") or DEFAULT_CHECKPOINTS) if checkpoint else None
         )
@@ -147,30 +145,6 @@ class TrainingRunner(JobRunner):
             )
             for host, dirs in zip(self.hosts, self.host_dirs, strict=True)
         ]
-
-    @property
-    def network_name(self) -> str:
-        """The job's own network when it runs on several instances (a stable name, so
-        that a restarted server removes it too)."""
-        digest = hashlib.sha1(f"{self.job.docker.owner}|{self.job.arn}".encode()).hexdigest()
-        return f"irisops-training-{digest[:16]}"
-
-    async def _create_network(self) -> str:
-        await self.cleanup()
-        config = {
-            "Name": self.network_name,
-            "Driver": "bridge",
-            "Labels": self.job.docker.labels(self.job.arn),
-        }
-        await self.job.docker.client.networks.create(config)
-        return self.network_name
-
-    async def cleanup(self) -> None:
-        if len(self.hosts) < 2 or self.job.docker is None:
-            return
-        with contextlib.suppress(Exception):
-            network = await self.job.docker.client.networks.get(self.network_name)
-            await network.delete()
 
     async def started(self) -> None:
         for index, host in enumerate(self.hosts, start=1):
