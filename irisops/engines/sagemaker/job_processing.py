@@ -10,6 +10,7 @@ ContainerEntrypoint / ContainerArguments overriding the image's, its config in
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,12 @@ class ProcessingRunner(JobRunner):
 
     def _inputs(self) -> list[dict[str, Any]]:
         return [item for item in self.doc.get("ProcessingInputs") or [] if item.get("S3Input")]
+
+    async def cleanup(self) -> None:
+        """The network, and the staged inputs (hard links to S3 blobs)."""
+        await super().cleanup()
+        for host in self.hosts:
+            await asyncio.to_thread(shutil.rmtree, self.job.job_dir / host / "inputs", True)
 
     # -- state --------------------------------------------------------------------------
 

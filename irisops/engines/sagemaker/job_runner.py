@@ -115,6 +115,9 @@ class JobRunner:
 
     async def cleanup(self) -> None:
         """After the containers are removed: the job's network, if it has one."""
+        await self._remove_network()
+
+    async def _remove_network(self) -> None:
         if self.instance_count() < 2 or self.job.docker is None:
             return
         with contextlib.suppress(Exception):
@@ -133,7 +136,7 @@ class JobRunner:
         by their names, algo-1 .. algo-N); None for one instance."""
         if self.instance_count() < 2:
             return None
-        await self.cleanup()
+        await self._remove_network()
         config = {
             "Name": self.network_name,
             "Driver": "bridge",

@@ -5,6 +5,7 @@ or Stopping -> Stopped (the model the container saved is still uploaded); or Fai
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from typing import Any
 
@@ -145,6 +146,13 @@ class TrainingRunner(JobRunner):
             )
             for host, dirs in zip(self.hosts, self.host_dirs, strict=True)
         ]
+
+    async def cleanup(self) -> None:
+        """The network, and the staged input (hard links that would keep S3 blobs a
+        client deletes on disk)."""
+        await super().cleanup()
+        for dirs in self.host_dirs:
+            await asyncio.to_thread(shutil.rmtree, dirs.data, True)
 
     async def started(self) -> None:
         for index, host in enumerate(self.hosts, start=1):
