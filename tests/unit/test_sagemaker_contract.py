@@ -99,6 +99,11 @@ async def test_stage_prefix_links_blobs(s3: S3Service, tmp_path: Path) -> None:
     assert (single / "a.csv").exists()
     with pytest.raises(StagingError, match="no S3 objects found"):
         await stage_prefix(s3, ACCOUNT, "s3://data/none/", tmp_path / "x")
+    first, second = tmp_path / "shard-1", tmp_path / "shard-2"
+    assert await stage_prefix(s3, ACCOUNT, "s3://data/train/", first, shard=(0, 2)) == 1
+    assert await stage_prefix(s3, ACCOUNT, "s3://data/train/", second, shard=(1, 2)) == 1
+    staged = {p.relative_to(d).as_posix() for d in (first, second) for p in d.rglob("*.csv")}
+    assert staged == {"a.csv", "sub/b.csv"}
     with pytest.raises(StagingError, match="does not exist"):
         await stage_prefix(s3, "999999999999", "s3://data/train/", tmp_path / "x")
 

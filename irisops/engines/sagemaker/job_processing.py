@@ -140,7 +140,8 @@ class ProcessingRunner(JobRunner):
             for item in self._inputs():
                 dest = self.input_dir(host, item["InputName"])
                 await asyncio.to_thread(dest.mkdir, parents=True, exist_ok=True)
-                await stage_s3_input(self.job.s3, self.job.account, item["S3Input"], dest)
+                shard = (self.hosts.index(host), len(self.hosts))
+                await stage_s3_input(self.job.s3, self.job.account, item["S3Input"], dest, shard)
                 binds.append(f"{dest}:{item['S3Input']['LocalPath']}:ro")
         except StagingError as exc:
             await self.fail(f"ClientError: Data download failed: {exc}")

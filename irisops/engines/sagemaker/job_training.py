@@ -105,12 +105,13 @@ class TrainingRunner(JobRunner):
             await self.fail(f"ClientError: {exc}")
             return None
         checkpoint = self.doc.get("CheckpointConfig")
-        for host, dirs in zip(self.hosts, self.host_dirs, strict=True):
+        for index, dirs in enumerate(self.host_dirs):
+            host, shard = self.hosts[index], (index, len(self.hosts))
             await asyncio.to_thread(dirs.create)
             try:
                 for channel in self.doc.get("InputDataConfig") or []:
                     dest = dirs.data / channel["ChannelName"]
-                    await stage_channel(self.job.s3, self.job.account, channel, dest)
+                    await stage_channel(self.job.s3, self.job.account, channel, dest, shard)
             except StagingError as exc:
                 await self.fail(f"ClientError: Data download failed: {exc}")
                 return None

@@ -158,21 +158,29 @@ def _place(files: list[tuple[str, Path]], dest: Path, *, copy: bool = False) -> 
 
 
 async def stage_prefix(
-    s3: S3Service, account: str, uri: str, dest: Path, *, copy: bool = False, empty_ok: bool = False
+    s3: S3Service,
+    account: str,
+    uri: str,
+    dest: Path,
+    *,
+    copy: bool = False,
+    empty_ok: bool = False,
+    shard: tuple[int, int] = (0, 1),
 ) -> int:
     """Every object under an S3 prefix as files in ``dest``, named by their key after
     the prefix (a key equal to the prefix keeps its last component); how many. Hard
-    links unless ``copy`` (for files a container may change: checkpoints)."""
+    links unless ``copy`` (for files a container may change: checkpoints). ``shard``
+    ``(i, n)``: only every n-th object from the i-th, in key order (ShardedByS3Key)."""
     bucket, prefix = parse_s3_uri(uri)
     found = await object_files(s3, account, bucket, prefix)
+    if not found and not empty_ok:
+        raise StagingError(f"no S3 objects found under {uri}")
     files = []
     for key, blob in found:
         relative = key[len(prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
         files.append((relative, blob))
-    placed = await asyncio.to_thread(partial(_place, files, dest, copy=copy))
-    if not placed and not empty_ok:
-        raise StagingError(f"no S3 objects found under {uri}")
-    return placed
+    index, count = shard
+    return await asyncio.to_thread(partial(_place, files[index::count], dest, copy=copy))
 
 
 async def stage_manifest(s3: S3Service, account: str, uri: str, dest: Path) -> int:
