@@ -4,12 +4,15 @@ to S3 at the end, entrypoint and arguments, environment, failure, stop."""
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from docker_engine import DockerEngine
 
+from irisops.sdk.server import ServerProcess
+from tests.conftest import reset
 from tests.sagemaker_jobs import DEMO_CSV, ROLE, wait_for
 
 pytestmark = pytest.mark.docker
@@ -189,12 +192,14 @@ def test_processing_job_writes_outputs_to_s3(client: Any, docker_engine: DockerE
     assert missing.value.response["Error"]["Code"] == "ValidationException"
 
 
-def test_processing_on_two_instances(client: Any, docker_engine: DockerEngine) -> None:
-    sm, s3 = client("sagemaker"), client("s3")
+def test_processing_on_two_instances(
+    clean_server: ServerProcess, docker_engine: DockerEngine
+) -> None:
+    sm, s3 = clean_server.client("sagemaker"), clean_server.client("s3")
     put_inputs(s3)
     req = request("two", docker_engine.base_image, entrypoint("hosts"))
     req["ProcessingResources"]["ClusterConfig"]["InstanceCount"] = 2
-    sm.create_processing_job(**req)
+    arn = sm.create_processing_job(**req)["ProcessingJobArn"]
     job = wait_for(lambda: final(sm, "two"))
     assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
     listed = s3.list_objects_v2(Bucket="iris-proc", Prefix="processed/two/")
@@ -203,6 +208,15 @@ def test_processing_on_two_instances(client: Any, docker_engine: DockerEngine) -
     ]  # fmt: skip
     body = s3.get_object(Bucket="iris-proc", Key="processed/two/algo-2.json")["Body"].read()
     assert json.loads(body) == {"current_host": "algo-2", "hosts": ["algo-1", "algo-2"]}
+    # A reset right after the job ended leaves neither its containers nor its network.
+    reset(clean_server.url)
+    for kind in ("container", "network"):
+        listed = subprocess.run(
+            ["docker", kind, "ls", "-q", "--filter", f"label=irisops.resource={arn}"]
+            + (["-a"] if kind == "container" else []),
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        assert listed.stdout.split() == [], kind
 
 
 def test_processing_failure_and_stop(client: Any, docker_engine: DockerEngine) -> None:

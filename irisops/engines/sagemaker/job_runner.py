@@ -210,15 +210,24 @@ class JobRunner:
             log.exception("job %s failed unexpectedly", self.job.arn)
             await self.fail(f"InternalServerError: irisops failed running the job: {exc}")
         finally:
-            for task in (self._deadline, self._terminator):
-                if task is not None:
-                    task.cancel()
-            for container in self.containers:
-                await container.remove()
-            await self.cleanup()
-            for sink in self.sinks:
-                await sink.close()
-            self.done.set()
+            # Finish tearing down even when cancelled (reset, shutdown) halfway through.
+            teardown = asyncio.ensure_future(self._teardown())
+            try:
+                await asyncio.shield(teardown)
+            except asyncio.CancelledError:
+                await teardown
+                raise
+
+    async def _teardown(self) -> None:
+        for task in (self._deadline, self._terminator):
+            if task is not None:
+                task.cancel()
+        for container in self.containers:
+            await container.remove()
+        await self.cleanup()
+        for sink in self.sinks:
+            await sink.close()
+        self.done.set()
 
     async def _run(self, attach: list[JobContainer] | None) -> None:
         since = 0.0
