@@ -316,6 +316,47 @@ PUSH_TO_IMAGE_HEADERS = [
 ]
 
 
+# --- a SageMaker training job ----------------------------------------------------------
+
+TRAINING_JOB_EXTRA_S = 2.0
+
+
+def training_job_times(entry: dict[str, Any]) -> dict[str, float]:
+    """Median seconds per way (``irisops``, ``docker_run``)."""
+    return {name: median(times) for name, times in entry.get("seconds", {}).items() if times}
+
+
+def training_job_rows(entry: dict[str, Any]) -> list[list[str]]:
+    times = training_job_times(entry)
+    job, bare = times.get("irisops"), times.get("docker_run")
+    overhead = None if job is None or bare is None else job - bare
+    return [
+        [
+            "iris training",
+            fmt_number(job, 2),
+            fmt_number(bare, 2),
+            fmt_number(overhead, 2),
+            fmt_ratio(ratio(job, bare)),
+        ]
+    ]
+
+
+TRAINING_JOB_HEADERS = ["job", "job s", "docker run s", "overhead s", "job/docker run"]
+
+
+def training_job_target(entry: dict[str, Any]) -> Target:
+    """The job's time over (bare docker run + 2 s): at most 1."""
+    times = training_job_times(entry)
+    bare = times.get("docker_run")
+    return Target(
+        f"training job time vs bare docker run + {TRAINING_JOB_EXTRA_S:g} s",
+        1.0,
+        ratio(times.get("irisops"), None if bare is None else bare + TRAINING_JOB_EXTRA_S),
+        entry.get("error", ""),
+        at_most=True,
+    )
+
+
 # --- targets ---------------------------------------------------------------------------
 
 
@@ -408,6 +449,9 @@ def evaluate_targets(results: dict[str, Any]) -> list[Target]:
                 at_most=True,
             )
         )
+    training = results.get("training_job")
+    if training is not None:
+        targets.append(training_job_target(training))
     return targets
 
 
@@ -488,6 +532,18 @@ def render_report(results: dict[str, Any]) -> str:
         from bench import invoke_report
 
         out += ["", *invoke_report.invoke_section(invoke)]
+    training = results.get("training_job")
+    if training:
+        out.append("")
+        if "error" in training:
+            out.append(f"training job: ERROR {training['error']}")
+        else:
+            out += [
+                f"SageMaker training job, CreateTrainingJob -> Completed (median of "
+                f"{training['repeats']}) vs a bare docker run of the same container and "
+                "/opt/ml layout:",
+                render_table(TRAINING_JOB_HEADERS, training_job_rows(training)),
+            ]
     targets = evaluate_targets(results)
     if targets:
         out += [
@@ -506,6 +562,7 @@ def failed(results: dict[str, Any]) -> bool:
     docker = results.get("docker_push") or {}
     to_image = results.get("push_to_image") or {}
     invoke = results.get("invoke_endpoint") or {}
+    training = results.get("training_job") or {}
     return bool(
         invoke.get("error")
         or cheap_call_errors(cheap)
@@ -514,4 +571,5 @@ def failed(results: dict[str, Any]) -> bool:
         or git.get("error")
         or docker.get("error")
         or to_image.get("error")
+        or training.get("error")
     )

@@ -6,9 +6,10 @@ Entries: s3-head-object, iam-get-role, sts-get-caller-identity (cheap calls, iri
 moto's server, with a load-generator ceiling check), s3-64mb (PUT/GET vs moto and cp),
 git-push (a 1,000-file push to irisops vs to a bare repository over file://),
 docker-push (docker push of a ~200 MB image vs cp of its layer files) and push-to-image
-(git push -> pipeline -> image in ECR vs docker build + push by hand) and invoke-endpoint
+(git push -> pipeline -> image in ECR vs docker build + push by hand), invoke-endpoint
 (InvokeEndpoint vs a direct POST to the container; CreateEndpoint -> InService vs docker
-run + first /ping).
+run + first /ping) and training-job (a SageMaker training job, Create -> Completed, vs a
+bare docker run of its container).
 Results go to bench/results/bench-<time>.json (and latest.json); the exit status is 1
 when any entry failed (a request errored, a server did not start).
 """
@@ -38,6 +39,7 @@ from bench import (  # noqa: E402
     push_to_image,
     s3_transfer,
     servers,
+    training_job,
 )
 from bench.console import log  # noqa: E402
 from bench.loadgen import LoadGenerator  # noqa: E402
@@ -49,12 +51,14 @@ GIT_PUSH = "git-push"
 PUSH = "docker-push"
 PUSH_TO_IMAGE = "push-to-image"
 INVOKE = "invoke-endpoint"
+TRAINING_JOB = "training-job"
 ENTRIES = [call.name for call in cheap_calls.CALLS] + [
     TRANSFER,
     GIT_PUSH,
     PUSH,
     PUSH_TO_IMAGE,
     INVOKE,
+    TRAINING_JOB,
 ]
 
 
@@ -158,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
                 work_dir=work_dir / "invoke-endpoint",
             )
             results["invoke_endpoint"] = invoke_endpoint.run(generator, settings)
+        if TRAINING_JOB in wanted:
+            settings = training_job.Settings(repeats, work_dir / "training-job")
+            results["training_job"] = training_job.run(settings)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     report = render_report(results)

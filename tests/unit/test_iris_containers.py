@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -97,6 +98,50 @@ def test_train_without_data_reports_a_failure(tmp_path: Path) -> None:
     assert done.returncode == 1
     failure = (tmp_path / "output" / "failure").read_text()
     assert "no .csv file" in failure
+
+
+def test_train_with_bad_rows_reports_a_failure(tmp_path: Path) -> None:
+    done = run_train(tmp_path, {"iris.csv": "a,b,c\n1,x,setosa\n2,y,virginica\n"})
+    assert done.returncode == 1
+    failure = (tmp_path / "output" / "failure").read_text()
+    assert failure.startswith("ValueError: could not convert string to float")
+    assert not (tmp_path / "model" / "model.json").exists()
+
+
+def test_train_saves_and_exits_on_sigterm(tmp_path: Path) -> None:
+    train_dir = tmp_path / "input" / "data" / "train"
+    config_dir = tmp_path / "input" / "config"
+    train_dir.mkdir(parents=True)
+    config_dir.mkdir(parents=True)
+    (train_dir / "iris.csv").write_text(iris_csv())
+    hyperparameters = {"epochs": "1000", "seconds_per_epoch": "0.05"}
+    (config_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters))
+    env = {
+        **os.environ,
+        "SM_CHANNEL_TRAIN": str(train_dir),
+        "SM_MODEL_DIR": str(tmp_path / "model"),
+        "SM_OUTPUT_DIR": str(tmp_path / "output"),
+        "SM_INPUT_CONFIG_DIR": str(config_dir),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "training" / "train")],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        while not proc.stdout.readline().startswith("epoch=2 "):
+            assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.stdout.read()
+        assert proc.wait(30) == 0
+    finally:
+        proc.kill()
+    assert "SIGTERM: stopping after epoch" in rest
+    model = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert 2 <= model["epochs"] < 1000
+    assert sorted(model["centroids"]) == ["setosa", "versicolor", "virginica"]
 
 
 def post(url: str, body: bytes, content_type: str, accept: str = "") -> tuple[int, bytes]:

@@ -15,9 +15,12 @@ from irisops.services.base import Service
 from irisops.services.sagemaker import endpoint_configs, endpoint_records, models
 from irisops.services.sagemaker.endpoint_configs import EndpointConfigOperations
 from irisops.services.sagemaker.endpoints import EndpointOperations
+from irisops.services.sagemaker.jobs_records import SCHEMA as JOBS_SCHEMA
 from irisops.services.sagemaker.models import ModelOperations
+from irisops.services.sagemaker.processing_jobs import ProcessingJobOperations
 from irisops.services.sagemaker.resources import SCHEMA as RESOURCES_SCHEMA
 from irisops.services.sagemaker.resources import TagOperations
+from irisops.services.sagemaker.training_jobs import TrainingJobOperations
 
 #: Every table of the service, emptied by reset.
 TABLES: list[str] = [
@@ -25,15 +28,28 @@ TABLES: list[str] = [
     "sagemaker_models",
     "sagemaker_endpoint_configs",
     "sagemaker_endpoints",
+    "sagemaker_jobs",
 ]
 
 
 class SageMakerService(
-    ModelOperations, EndpointConfigOperations, EndpointOperations, TagOperations, Service
+    TrainingJobOperations,
+    ProcessingJobOperations,
+    ModelOperations,
+    EndpointConfigOperations,
+    EndpointOperations,
+    TagOperations,
+    Service,
 ):
     name: ClassVar[str] = "sagemaker"
     schema: ClassVar[str] = "\n".join(
-        [RESOURCES_SCHEMA, models.SCHEMA, endpoint_configs.SCHEMA, endpoint_records.SCHEMA]
+        [
+            RESOURCES_SCHEMA,
+            models.SCHEMA,
+            endpoint_configs.SCHEMA,
+            endpoint_records.SCHEMA,
+            JOBS_SCHEMA,
+        ]
     )
 
     def __init__(self, runtime: Runtime) -> None:
@@ -41,13 +57,16 @@ class SageMakerService(
         self.endpoints = EndpointSupervisor(runtime)
 
     async def start(self) -> None:
+        await self.start_jobs()
         await self.endpoints.start()
 
     async def stop(self) -> None:
         await self.endpoints.close()
+        await self.stop_jobs()
 
     async def reset(self) -> None:
         await self.endpoints.reset()
+        await self.reset_jobs()
 
         def wipe(conn: sqlite3.Connection) -> None:
             for table in TABLES:

@@ -1,0 +1,137 @@
+"""The jobs' lifecycle in the service: the supervisor that owns them, persisting then
+publishing every state change, and reconciliation after a restart.
+
+Events: ``sagemaker.TrainingJobStateChanged`` {TrainingJobName, TrainingJobStatus,
+SecondaryStatus} and ``sagemaker.ProcessingJobStateChanged`` {ProcessingJobName,
+ProcessingJobStatus}, each published after its write committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from irisops.core.context import RequestContext
+from irisops.core.runtime import Runtime
+from irisops.core.store import Store
+from irisops.engines.sagemaker.job_container import DEFAULT_GRACE_S, JobContainer
+from irisops.engines.sagemaker.job_processing import ProcessingRunner
+from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
+from irisops.engines.sagemaker.job_training import TrainingRunner
+from irisops.engines.sagemaker.jobs import JobSupervisor
+from irisops.services.sagemaker.jobs_records import PROCESSING, TRAINING, update_job
+
+log = logging.getLogger("irisops.sagemaker")
+
+RUNNERS: dict[str, type[JobRunner]] = {TRAINING: TrainingRunner, PROCESSING: ProcessingRunner}
+OPEN_STATUSES = ("InProgress", "Stopping")
+RESTART_REASON = (
+    "InternalServerError: irisops restarted while the job was running and its container "
+    "was no longer running"
+)
+
+
+class JobLifecycle:
+    runtime: Runtime
+    store: Store
+    jobs: JobSupervisor
+    #: Service.publish
+    publish: Any
+
+    @property
+    def stop_grace_seconds(self) -> float:
+        """SIGTERM to SIGKILL; ``IRISOPS_SAGEMAKER_STOP_GRACE_SECONDS`` shortens it."""
+        value = os.environ.get("IRISOPS_SAGEMAKER_STOP_GRACE_SECONDS")
+        return float(value) if value else DEFAULT_GRACE_S
+
+    def jobs_root(self) -> Path:
+        return self.runtime.data_dir / "sagemaker" / "jobs"
+
+    def job_dir(self, kind: str, account: str, region: str, name: str) -> Path:
+        return self.jobs_root() / account / region / kind / name.lower()
+
+    async def start_jobs(self) -> None:
+        self.jobs = JobSupervisor()
+        await self._reconcile_jobs()
+
+    async def stop_jobs(self) -> None:
+        await self.jobs.close()
+
+    async def reset_jobs(self) -> None:
+        await self.jobs.close()
+        self.jobs = JobSupervisor()
+        await asyncio.to_thread(shutil.rmtree, self.jobs_root(), True)
+
+    async def _save_job(
+        self, kind: str, account: str, region: str, doc: dict[str, Any], container_id: str | None
+    ) -> None:
+        if kind == TRAINING:
+            arn, event = doc["TrainingJobArn"], "sagemaker.TrainingJobStateChanged"
+            detail = {
+                "TrainingJobName": doc["TrainingJobName"],
+                "TrainingJobStatus": doc["TrainingJobStatus"],
+                "SecondaryStatus": doc["SecondaryStatus"],
+            }
+        else:
+            arn, event = doc["ProcessingJobArn"], "sagemaker.ProcessingJobStateChanged"
+            detail = {
+                "ProcessingJobName": doc["ProcessingJobName"],
+                "ProcessingJobStatus": doc["ProcessingJobStatus"],
+            }
+        await update_job(self.store, kind, arn, doc, container_id)
+        ctx = RequestContext(service="sagemaker", operation="Job", account=account, region=region)
+        self.publish(ctx, event, arn, **detail)
+
+    def make_runner(
+        self, kind: str, account: str, region: str, arn: str, name: str, doc: dict[str, Any]
+    ) -> JobRunner:
+        async def save(doc: dict[str, Any], container_id: str | None) -> None:
+            await self._save_job(kind, account, region, doc, container_id)
+
+        job = JobContext(
+            arn=arn,
+            name=name,
+            account=account,
+            region=region,
+            job_dir=self.job_dir(kind, account, region, name),
+            runtime=self.runtime,
+            save=save,
+            grace_seconds=self.stop_grace_seconds,
+        )
+        return RUNNERS[kind](job, doc)
+
+    async def _reconcile_jobs(self) -> None:
+        """Jobs a killed server left open: re-attached to their container when it still
+        runs, else Failed with a reason."""
+        rows = await self.store.query(
+            "SELECT * FROM sagemaker_jobs WHERE status IN (?, ?)", OPEN_STATUSES
+        )
+        for row in rows:
+            doc = json.loads(row["doc"])
+            runner = self.make_runner(
+                row["kind"], row["account"], row["region"], row["arn"], row["name"], doc
+            )
+            found: list[JobContainer] = []
+            if self.runtime.docker is not None:
+                try:
+                    found = await JobContainer.find(self.runtime.docker, row["arn"])
+                except Exception as exc:
+                    log.warning("finding the containers of %s failed: %r", row["arn"], exc)
+            ids = (row["container_id"] or "").split(",")
+            by_id = {container.id: container for container in found}
+            ours = [by_id[i] for i in ids if i in by_id]
+            alive = len(ours) == len(ids) and all([await c.running() for c in ours])
+            if alive:
+                if row["status"] == "Stopping":
+                    runner.stop_reason = "Stopped"
+                self.jobs.launch(runner, attach=ours)
+                continue
+            for container in found:
+                await container.remove()
+            await runner.cleanup()
+            await runner.fail(RESTART_REASON)

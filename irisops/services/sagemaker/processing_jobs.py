@@ -1,0 +1,104 @@
+"""CreateProcessingJob, DescribeProcessingJob, ListProcessingJobs, StopProcessingJob:
+the same supervisor, container runner, staging and upload as training jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import time
+from typing import Any
+
+from irisops.core.context import RequestContext
+from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
+from irisops.services.sagemaker.jobs_listing import list_jobs
+from irisops.services.sagemaker.jobs_records import PROCESSING, insert_job, job_doc, plain
+from irisops.services.sagemaker.jobs_service import JobLifecycle
+from irisops.services.sagemaker.resources import add_resource, resource_arn
+
+SUMMARY_KEYS = (
+    "ProcessingJobName",
+    "ProcessingJobArn",
+    "CreationTime",
+    "ProcessingEndTime",
+    "LastModifiedTime",
+    "ProcessingJobStatus",
+    "FailureReason",
+    "ExitMessage",
+)
+
+
+def processing_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    return {key: doc[key] for key in SUMMARY_KEYS if key in doc}
+
+
+class ProcessingJobOperations(JobLifecycle):
+    async def create_processing_job(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = params["ProcessingJobName"]
+        arn = resource_arn(ctx, "processing-job", name)
+        now = time.time()
+        doc = plain({key: value for key, value in params.items() if key != "Tags"})
+        doc.update(
+            ProcessingJobArn=arn,
+            ProcessingJobStatus="InProgress",
+            CreationTime=now,
+            LastModifiedTime=now,
+        )
+
+        def write(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM sagemaker_jobs WHERE arn = ?", (arn,)).fetchone():
+                raise ResourceInUse(  # unconfirmed text, shaped as the training job's
+                    "Processing job names must be unique within an AWS account and region, "
+                    f"and a processing job with this name already exists ({arn})"
+                )
+            insert_job(conn, PROCESSING, ctx.account, ctx.region, doc)
+            add_resource(conn, ctx, "processing-job", name, params.get("Tags"))
+
+        await asyncio.to_thread(
+            shutil.rmtree, self.job_dir(PROCESSING, ctx.account, ctx.region, name), True
+        )
+        await self.store.write(write)
+        self.publish(
+            ctx,
+            "sagemaker.ProcessingJobStateChanged",
+            arn,
+            ProcessingJobName=name,
+            ProcessingJobStatus="InProgress",
+        )
+        self.jobs.launch(self.make_runner(PROCESSING, ctx.account, ctx.region, arn, name, doc))
+        return {"ProcessingJobArn": arn}
+
+    def _processing_doc(self, ctx: RequestContext, name: str) -> dict[str, Any]:
+        arn = resource_arn(ctx, "processing-job", name)
+        doc = job_doc(self.store, arn)
+        if doc is None:
+            # unconfirmed text (ValidationException is what the waiters expect)
+            raise SageMakerValidation(f"Could not find requested job with name {name}")
+        return doc
+
+    async def describe_processing_job(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._processing_doc(ctx, params["ProcessingJobName"])
+
+    async def list_processing_jobs(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        summaries, token = await list_jobs(self.store, ctx, PROCESSING, params, processing_summary)
+        out: dict[str, Any] = {"ProcessingJobSummaries": summaries}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    async def stop_processing_job(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        doc = self._processing_doc(ctx, params["ProcessingJobName"])
+        status = doc["ProcessingJobStatus"]
+        if status != "InProgress" or not await self.jobs.stop_job(doc["ProcessingJobArn"]):
+            raise SageMakerValidation(  # unconfirmed text, shaped as the training job's
+                f"The request was rejected because the processing job is in status {status}."
+            )
+        return {}

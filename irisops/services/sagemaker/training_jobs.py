@@ -1,0 +1,129 @@
+"""CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob.
+
+A created job is a real container run by a
+:class:`~irisops.engines.sagemaker.job_training.TrainingRunner` that the service's
+supervisor owns; the handlers record, start and answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import time
+from typing import Any
+
+from irisops.core.context import RequestContext
+from irisops.engines.sagemaker import job_states
+from irisops.engines.sagemaker.job_training import model_artifacts_uri
+from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
+from irisops.services.sagemaker.jobs_listing import list_jobs
+from irisops.services.sagemaker.jobs_records import TRAINING, insert_job, job_doc, plain
+from irisops.services.sagemaker.jobs_service import JobLifecycle
+from irisops.services.sagemaker.resources import add_resource, resource_arn
+
+NOT_FOUND = "Requested resource not found."
+DEFAULT_MAX_RUNTIME_S = 86400
+SUMMARY_KEYS = (
+    "TrainingJobName",
+    "TrainingJobArn",
+    "CreationTime",
+    "TrainingEndTime",
+    "LastModifiedTime",
+    "TrainingJobStatus",
+    "SecondaryStatus",
+)
+
+
+def training_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    return {key: doc[key] for key in SUMMARY_KEYS if key in doc}
+
+
+def new_training_doc(params: dict[str, Any], arn: str, now: float) -> dict[str, Any]:
+    doc = plain({key: value for key, value in params.items() if key != "Tags"})
+    doc.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME_S})
+    doc.setdefault("EnableNetworkIsolation", False)
+    doc.setdefault("EnableInterContainerTrafficEncryption", False)
+    doc.setdefault("EnableManagedSpotTraining", False)
+    doc.update(
+        TrainingJobArn=arn,
+        TrainingJobStatus="InProgress",
+        SecondaryStatus="Starting",
+        CreationTime=now,
+        LastModifiedTime=now,
+        SecondaryStatusTransitions=job_states.new_transitions(now),
+        ModelArtifacts={"S3ModelArtifacts": model_artifacts_uri(params, params["TrainingJobName"])},
+    )
+    return doc
+
+
+class TrainingJobOperations(JobLifecycle):
+    async def create_training_job(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = params["TrainingJobName"]
+        algorithm = params.get("AlgorithmSpecification") or {}
+        if not algorithm.get("TrainingImage"):
+            # unconfirmed text; AlgorithmName (marketplace algorithms) has no local image
+            raise SageMakerValidation("AlgorithmSpecification.TrainingImage must be specified.")
+        if not params["OutputDataConfig"].get("S3OutputPath", "").startswith("s3://"):
+            raise SageMakerValidation("OutputDataConfig.S3OutputPath must be an s3:// URI.")
+        arn = resource_arn(ctx, "training-job", name)
+        doc = new_training_doc(params, arn, time.time())
+
+        def write(conn: sqlite3.Connection) -> None:
+            exists = conn.execute("SELECT 1 FROM sagemaker_jobs WHERE arn = ?", (arn,)).fetchone()
+            if exists:
+                raise ResourceInUse(
+                    "Training job names must be unique within an AWS account and region, and a "
+                    f"training job with this name already exists ({arn})"
+                )
+            insert_job(conn, TRAINING, ctx.account, ctx.region, doc)
+            add_resource(conn, ctx, "training-job", name, params.get("Tags"))
+
+        await asyncio.to_thread(
+            shutil.rmtree, self.job_dir(TRAINING, ctx.account, ctx.region, name), True
+        )
+        await self.store.write(write)
+        self.publish(
+            ctx,
+            "sagemaker.TrainingJobStateChanged",
+            arn,
+            TrainingJobName=name,
+            TrainingJobStatus="InProgress",
+            SecondaryStatus="Starting",
+        )
+        runner = self.make_runner(TRAINING, ctx.account, ctx.region, arn, name, doc)
+        self.jobs.launch(runner)
+        return {"TrainingJobArn": arn}
+
+    def _training_doc(self, ctx: RequestContext, name: str) -> dict[str, Any]:
+        doc = job_doc(self.store, resource_arn(ctx, "training-job", name))
+        if doc is None:
+            raise SageMakerValidation(NOT_FOUND)
+        return doc
+
+    async def describe_training_job(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._training_doc(ctx, params["TrainingJobName"])
+
+    async def list_training_jobs(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        summaries, token = await list_jobs(self.store, ctx, TRAINING, params, training_summary)
+        out: dict[str, Any] = {"TrainingJobSummaries": summaries}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    async def stop_training_job(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        doc = self._training_doc(ctx, params["TrainingJobName"])
+        status = doc["TrainingJobStatus"]
+        if status != "InProgress" or not await self.jobs.stop_job(doc["TrainingJobArn"]):
+            raise SageMakerValidation(
+                f"The request was rejected because the training job is in status {status}."
+            )
+        return {}
