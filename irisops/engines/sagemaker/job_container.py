@@ -52,6 +52,8 @@ class ContainerSpec:
     hostname: str | None = None
     network: str | None = None
     aliases: list[str] = field(default_factory=list)
+    #: Container ports (``"8080/tcp"``) published on 127.0.0.1 at a free host port.
+    ports: list[str] = field(default_factory=list)
 
     def config(self) -> dict[str, Any]:
         config: dict[str, Any] = {
@@ -64,6 +66,11 @@ class ContainerSpec:
             config["Cmd"] = self.cmd
         if self.entrypoint is not None:
             config["Entrypoint"] = self.entrypoint
+        if self.ports:
+            config["ExposedPorts"] = {port: {} for port in self.ports}
+            config["HostConfig"]["PortBindings"] = {
+                port: [{"HostIp": "127.0.0.1", "HostPort": ""}] for port in self.ports
+            }
         if self.hostname:
             config["Hostname"] = self.hostname
         if self.network:

@@ -69,6 +69,8 @@ class JobContext:
 class JobRunner:
     #: CloudWatch Logs group of the job's container output.
     log_group = ""
+    #: Whether a restarted server takes over the job's still-running containers.
+    reattachable = True
 
     def __init__(self, job: JobContext, doc: dict[str, Any]) -> None:
         self.job = job

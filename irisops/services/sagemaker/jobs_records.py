@@ -1,4 +1,4 @@
-"""Training and processing jobs in one table: the Describe document as JSON (timestamps
+"""Training, processing and transform jobs in one table: the Describe document as JSON (timestamps
 as epoch seconds) plus the columns that lookups, listings and reconciliation need."""
 
 from __future__ import annotations
@@ -30,9 +30,18 @@ CREATE INDEX IF NOT EXISTS sagemaker_jobs_by_status ON sagemaker_jobs (status);
 
 TRAINING = "training-job"
 PROCESSING = "processing-job"
+TRANSFORM = "transform-job"
 #: The document keys of each kind's name, status and modified time.
-STATUS_KEY = {TRAINING: "TrainingJobStatus", PROCESSING: "ProcessingJobStatus"}
-NAME_KEY = {TRAINING: "TrainingJobName", PROCESSING: "ProcessingJobName"}
+STATUS_KEY = {
+    TRAINING: "TrainingJobStatus",
+    PROCESSING: "ProcessingJobStatus",
+    TRANSFORM: "TransformJobStatus",
+}
+NAME_KEY = {
+    TRAINING: "TrainingJobName",
+    PROCESSING: "ProcessingJobName",
+    TRANSFORM: "TransformJobName",
+}
 
 
 def plain(value: Any) -> Any:

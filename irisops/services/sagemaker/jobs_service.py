@@ -2,8 +2,9 @@
 publishing every state change, and reconciliation after a restart.
 
 Events: ``sagemaker.TrainingJobStateChanged`` {TrainingJobName, TrainingJobStatus,
-SecondaryStatus} and ``sagemaker.ProcessingJobStateChanged`` {ProcessingJobName,
-ProcessingJobStatus}, each published after its write committed.
+SecondaryStatus}, ``sagemaker.ProcessingJobStateChanged`` {ProcessingJobName,
+ProcessingJobStatus} and ``sagemaker.TransformJobStateChanged`` {TransformJobName,
+TransformJobStatus}, each published after its write committed.
 """
 
 from __future__ import annotations
@@ -24,11 +25,28 @@ from irisops.engines.sagemaker.job_processing import ProcessingRunner
 from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
 from irisops.engines.sagemaker.job_training import TrainingRunner
 from irisops.engines.sagemaker.jobs import JobSupervisor
-from irisops.services.sagemaker.jobs_records import PROCESSING, TRAINING, update_job
+from irisops.engines.sagemaker.transform_runner import TransformRunner
+from irisops.services.sagemaker.jobs_records import (
+    NAME_KEY,
+    PROCESSING,
+    STATUS_KEY,
+    TRAINING,
+    TRANSFORM,
+    update_job,
+)
 
 log = logging.getLogger("irisops.sagemaker")
 
-RUNNERS: dict[str, type[JobRunner]] = {TRAINING: TrainingRunner, PROCESSING: ProcessingRunner}
+RUNNERS: dict[str, type[JobRunner]] = {
+    TRAINING: TrainingRunner,
+    PROCESSING: ProcessingRunner,
+    TRANSFORM: TransformRunner,
+}
+EVENTS = {
+    TRAINING: "sagemaker.TrainingJobStateChanged",
+    PROCESSING: "sagemaker.ProcessingJobStateChanged",
+    TRANSFORM: "sagemaker.TransformJobStateChanged",
+}
 OPEN_STATUSES = ("InProgress", "Stopping")
 RESTART_REASON = (
     "InternalServerError: irisops restarted while the job was running and its container "
@@ -70,19 +88,11 @@ class JobLifecycle:
     async def _save_job(
         self, kind: str, account: str, region: str, doc: dict[str, Any], container_id: str | None
     ) -> None:
+        name_key, status_key = NAME_KEY[kind], STATUS_KEY[kind]
+        arn, event = doc[name_key.removesuffix("Name") + "Arn"], EVENTS[kind]
+        detail = {name_key: doc[name_key], status_key: doc[status_key]}
         if kind == TRAINING:
-            arn, event = doc["TrainingJobArn"], "sagemaker.TrainingJobStateChanged"
-            detail = {
-                "TrainingJobName": doc["TrainingJobName"],
-                "TrainingJobStatus": doc["TrainingJobStatus"],
-                "SecondaryStatus": doc["SecondaryStatus"],
-            }
-        else:
-            arn, event = doc["ProcessingJobArn"], "sagemaker.ProcessingJobStateChanged"
-            detail = {
-                "ProcessingJobName": doc["ProcessingJobName"],
-                "ProcessingJobStatus": doc["ProcessingJobStatus"],
-            }
+            detail["SecondaryStatus"] = doc["SecondaryStatus"]
         await update_job(self.store, kind, arn, doc, container_id)
         ctx = RequestContext(service="sagemaker", operation="Job", account=account, region=region)
         self.publish(ctx, event, arn, **detail)
@@ -125,7 +135,11 @@ class JobLifecycle:
             ids = (row["container_id"] or "").split(",")
             by_id = {container.id: container for container in found}
             ours = [by_id[i] for i in ids if i in by_id]
-            alive = len(ours) == len(ids) and all([await c.running() for c in ours])
+            alive = (
+                runner.reattachable
+                and len(ours) == len(ids)
+                and all([await c.running() for c in ours])
+            )
             if alive:
                 if row["status"] == "Stopping":
                     runner.stop_reason = "Stopped"

@@ -21,6 +21,7 @@ from irisops.services.sagemaker.processing_jobs import ProcessingJobOperations
 from irisops.services.sagemaker.resources import SCHEMA as RESOURCES_SCHEMA
 from irisops.services.sagemaker.resources import TagOperations
 from irisops.services.sagemaker.training_jobs import TrainingJobOperations
+from irisops.services.sagemaker.transform_jobs import TransformJobOperations
 
 #: Every table of the service, emptied by reset.
 TABLES: list[str] = [
@@ -35,6 +36,7 @@ TABLES: list[str] = [
 class SageMakerService(
     TrainingJobOperations,
     ProcessingJobOperations,
+    TransformJobOperations,
     ModelOperations,
     EndpointConfigOperations,
     EndpointOperations,
