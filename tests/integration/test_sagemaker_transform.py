@@ -1,16 +1,19 @@
 """Batch transform jobs on the real iris inference container through boto3: a CSV with
 an id column filtered, joined and assembled by line; a manifest input with MultiRecord
-batches; stop mid-job; a missing model; a record the container refuses."""
+batches; stop mid-job; a missing model; a record the container refuses; a server
+killed mid-job."""
 
 from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from irisops.sdk.server import ServerProcess
 from tests.integration.sagemaker_endpoint_setup import (
     FAST,
     create_model,
@@ -211,3 +214,33 @@ def wait_done_failed(sm: Any, name: str) -> dict[str, Any]:
             return described
         assert time.monotonic() < deadline, described
         time.sleep(0.2)
+
+
+def test_sigkill_mid_job_fails_it_on_restart(tmp_path: Path, inference_image: str) -> None:
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    try:
+        iris_model(server.client, "iris-tm", inference_image)
+        sm, s3 = server.client("sagemaker"), server.client("s3")
+        s3.create_bucket(Bucket="data")
+        features = "".join(f"{f}\n" for _, f, _ in id_rows())
+        s3.put_object(Bucket="data", Key="big/big.csv", Body=(features * 20000).encode())
+        sm.create_transform_job(
+            **transform_request("killed", "iris-tm", "s3://data/big/", BatchStrategy="SingleRecord")
+        )
+        deadline = time.monotonic() + 120
+        while not job_containers("killed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        server.kill()
+        assert job_containers("killed"), "the container outlives the server"
+
+        server = ServerProcess(data).start()
+        sm, s3 = server.client("sagemaker"), server.client("s3")
+        described = wait_done_failed(sm, "killed")
+        assert described["TransformJobStatus"] == "Failed"
+        assert "irisops restarted while the job was running" in described["FailureReason"]
+        assert job_containers("killed") == []
+        assert "Contents" not in s3.list_objects_v2(Bucket="data", Prefix="killed/")
+    finally:
+        server.kill()

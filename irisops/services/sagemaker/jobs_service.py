@@ -52,6 +52,12 @@ RESTART_REASON = (
     "InternalServerError: irisops restarted while the job was running and its container "
     "was no longer running"
 )
+#: For a job whose containers are never re-attached (a transform's requests in flight
+#: die with the server).
+LOST_REASON = (
+    "InternalServerError: irisops restarted while the job was running and its "
+    "requests in flight were lost"
+)
 
 
 class JobLifecycle:
@@ -148,4 +154,4 @@ class JobLifecycle:
             for container in found:
                 await container.remove()
             await runner.cleanup()
-            await runner.fail(RESTART_REASON)
+            await runner.fail(RESTART_REASON if runner.reattachable else LOST_REASON)
