@@ -5,8 +5,11 @@ killed mid-job."""
 
 from __future__ import annotations
 
+import json
 import subprocess
+import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,26 @@ def job_containers(name: str) -> list[str]:
         capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     return done.stdout.split()
+
+
+def wait_serving(name: str) -> None:
+    """Until the job's container answers /ping (the transform then sends at once)."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert time.monotonic() < deadline
+        ids = job_containers(name)
+        port = subprocess.run(
+            ["docker", "port", ids[0], "8080/tcp"] if ids else ["true"],
+            capture_output=True, text=True, timeout=60, check=False,
+        ).stdout.split()  # fmt: skip
+        if port:
+            try:
+                with urllib.request.urlopen(f"http://{port[0]}/ping", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+        time.sleep(0.1)
 
 
 def wait_done(sm: Any, name: str) -> dict[str, Any]:
@@ -173,10 +196,7 @@ def test_stop_mid_job_stores_nothing(client: Any, inference_image: str) -> None:
     sm.create_transform_job(
         **transform_request("stop-me", "iris-tm", "s3://data/big/", BatchStrategy="SingleRecord")
     )
-    deadline = time.monotonic() + 120
-    while not job_containers("stop-me"):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_serving("stop-me")
     sm.stop_transform_job(TransformJobName="stop-me")
     assert sm.describe_transform_job(TransformJobName="stop-me")["TransformJobStatus"] in (
         "Stopping",
@@ -228,10 +248,7 @@ def test_sigkill_mid_job_fails_it_on_restart(tmp_path: Path, inference_image: st
         sm.create_transform_job(
             **transform_request("killed", "iris-tm", "s3://data/big/", BatchStrategy="SingleRecord")
         )
-        deadline = time.monotonic() + 120
-        while not job_containers("killed"):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_serving("killed")
         server.kill()
         assert job_containers("killed"), "the container outlives the server"
 
@@ -244,3 +261,36 @@ def test_sigkill_mid_job_fails_it_on_restart(tmp_path: Path, inference_image: st
         assert "Contents" not in s3.list_objects_v2(Bucket="data", Prefix="killed/")
     finally:
         server.kill()
+
+
+def listen(url: str, out: list[dict[str, Any]], ready: threading.Event) -> None:
+    with urllib.request.urlopen(f"{url}/_irisops/events?service=sagemaker", timeout=60) as resp:
+        for line in resp:
+            if line.startswith(b": irisops events"):
+                ready.set()
+            if line.startswith(b"data: "):
+                event = json.loads(line[6:])
+                if event["type"] == "sagemaker.TransformJobStateChanged":
+                    out.append(event)
+                    if event["detail"]["TransformJobStatus"] != "InProgress":
+                        return
+
+
+def test_state_changes_are_published(clean_server: Any, inference_image: str) -> None:
+    client = clean_server.client
+    iris_model(client, "iris-tm", inference_image)
+    sm, s3 = client("sagemaker"), client("s3")
+    s3.create_bucket(Bucket="data")
+    s3.put_object(Bucket="data", Key="ev/x.csv", Body=b"5.1,3.5,1.4,0.2\n")
+    events: list[dict[str, Any]] = []
+    ready = threading.Event()
+    listener = threading.Thread(target=listen, args=(clean_server.url, events, ready))
+    listener.start()
+    assert ready.wait(10)
+    sm.create_transform_job(**transform_request("evented", "iris-tm", "s3://data/ev/"))
+    listener.join(120)
+    assert not listener.is_alive()
+    assert {e["resource"] for e in events} == {job_arn("evented")}
+    details = [e["detail"] for e in events]
+    assert details[0] == {"TransformJobName": "evented", "TransformJobStatus": "InProgress"}
+    assert details[-1] == {"TransformJobName": "evented", "TransformJobStatus": "Completed"}
