@@ -39,6 +39,8 @@ from irisops.engines.sagemaker.model_data import (
     fetch_model_data,
 )
 from irisops.services.s3.local_files import parse_s3_uri, put_file
+from irisops.services.sagemaker.models import model_containers, model_row
+from irisops.services.sagemaker.resources import resource_arn
 
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 PORT = "8080/tcp"
@@ -125,9 +127,6 @@ class TransformRunner(JobRunner):
             return None
 
     def _model_container(self) -> dict[str, Any]:
-        from irisops.services.sagemaker.models import model_containers, model_row
-        from irisops.services.sagemaker.resources import resource_arn
-
         ctx = RequestContext(
             service="sagemaker", operation="Transform",
             account=self.job.account, region=self.job.region,
@@ -260,9 +259,12 @@ class TransformRunner(JobRunner):
                 if resp.status == 200:
                     found = json.loads(await resp.read())
                     offered = found if isinstance(found, dict) else {}
-        defaults = {"MaxPayloadInMB": 6, "MaxConcurrentTransforms": 1}
-        defaults["BatchStrategy"] = "MultiRecord"
-        settings = {}
+        defaults = {
+            "MaxPayloadInMB": 6,
+            "MaxConcurrentTransforms": 1,
+            "BatchStrategy": "MultiRecord",
+        }
+        settings: dict[str, Any] = {}
         for key, default in defaults.items():
             settings[key] = self.doc.get(key) or offered.get(key) or default
         if self.doc.get("MaxPayloadInMB") == 0:
@@ -295,40 +297,47 @@ class TransformRunner(JobRunner):
             )
         except (records.FilterError, UnicodeDecodeError) as exc:
             raise TransformFailed(f"ClientError: {name}: {exc}") from exc
-        gate = asyncio.Semaphore(max(1, int(settings["MaxConcurrentTransforms"])))
         headers = {}
         if content_type:
             headers["Content-Type"] = content_type
         if accept:
             headers["Accept"] = accept
+        results: list[list[bytes]] = [[] for _ in groups]
+        queue = iter(enumerate(groups))
 
-        async def send(indexes: list[int]) -> list[bytes]:
-            async with gate:
+        async def worker() -> None:
+            """MaxConcurrentTransforms of these share the batches, in order."""
+            for position, indexes in queue:
                 answer = await self._invoke(records.payload(sent, indexes), headers, settings, name)
-            try:
-                if not per_record:
-                    return [answer]
-                outs = records.split_answer(answer, len(indexes))
-                return [
-                    records.process_output(
-                        originals[i],
-                        out,
-                        join=join,
-                        output_filter=output_filter,
-                        content_type=content_type,
-                        accept=accept,
+                try:
+                    results[position] = (
+                        [
+                            records.process_output(
+                                originals[i],
+                                out,
+                                join=join,
+                                output_filter=output_filter,
+                                content_type=content_type,
+                                accept=accept,
+                            )
+                            for i, out in zip(
+                                indexes, records.split_answer(answer, len(indexes)), strict=True
+                            )
+                        ]
+                        if per_record
+                        else [answer]
                     )
-                    for i, out in zip(indexes, outs, strict=True)
-                ]
-            except (records.FilterError, UnicodeDecodeError) as exc:
-                raise TransformFailed(f"ClientError: {name}: {exc}") from exc
+                except (records.FilterError, UnicodeDecodeError) as exc:
+                    raise TransformFailed(f"ClientError: {name}: {exc}") from exc
 
-        tasks = [asyncio.create_task(send(indexes)) for indexes in groups]
+        count = min(len(groups), max(1, int(settings["MaxConcurrentTransforms"])))
+        workers = [asyncio.create_task(worker()) for _ in range(count)]
         try:
-            pieces = [piece for part in await asyncio.gather(*tasks) for piece in part]
+            await asyncio.gather(*workers)
         finally:
-            for task in tasks:
+            for task in workers:
                 task.cancel()
+        pieces = [piece for part in results for piece in part]
         line = self.doc["TransformOutput"].get("AssembleWith") == "Line"
         body = (
             b"".join(piece.rstrip(b"\r\n") + b"\n" for piece in pieces)
