@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -42,6 +43,8 @@ from irisops.services.s3.local_files import parse_s3_uri, put_file
 from irisops.services.sagemaker.models import model_containers, model_row
 from irisops.services.sagemaker.resources import resource_arn
 
+log = logging.getLogger("irisops.sagemaker")
+
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 PORT = "8080/tcp"
 PING_DEADLINE_S = 300.0
@@ -66,6 +69,9 @@ class TransformRunner(JobRunner):
         job.grace_seconds = 0.0
         self._work: asyncio.Task[None] | None = None
         self._client: InstanceClient | None = None
+        #: Set by the transform when it ended, with its FailureReason (None: success).
+        self._finished = False
+        self._failure: str | None = None
 
     def log_stream(self, host: int) -> str:
         return f"{self.job.name}/{self.instance_id}"
@@ -196,9 +202,19 @@ class TransformRunner(JobRunner):
         self._work = asyncio.create_task(self._transform(), name=f"transform-{self.job.name}")
 
     async def _transform(self) -> None:
+        """The transform, its outcome recorded before the container is killed (so
+        that :meth:`finish`, woken by the exit, knows how it ended)."""
         try:
             await self._transform_all()
+        except TransformFailed as exc:
+            self._failure = str(exc)
+        except Exception as exc:
+            log.exception("transform job %s failed unexpectedly", self.job.arn)
+            self._failure = f"InternalServerError: irisops failed running the transform: {exc}"
+        else:
+            self._failure = None
         finally:
+            self._finished = True
             for container in self.containers:
                 await container.terminate(0)
 
@@ -372,23 +388,18 @@ class TransformRunner(JobRunner):
         raise AssertionError("unreachable")
 
     async def finish(self, exit_codes: list[int]) -> None:
-        work = self._work
         if self.stop_reason is not None:
             await self.end_stopped()
             return
-        if work is None or not work.done():
+        if not self._finished:
             code = exit_codes[0] if exit_codes else None
             tail = await last_log_lines(self.containers[0].container) if self.containers else ""
             await self.fail(
                 f"AlgorithmError: the model container exited with code {code} during the "
                 f"transform. Last log lines: {tail}"
             )
-            return
-        exc = work.exception()
-        if isinstance(exc, TransformFailed):
-            await self.fail(str(exc))
-        elif exc is not None:
-            await self.fail(f"InternalServerError: irisops failed running the transform: {exc}")
+        elif self._failure is not None:
+            await self.fail(self._failure)
         else:
             await self._end("Completed")
 
