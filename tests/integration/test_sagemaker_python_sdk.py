@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import WaiterError
 from docker_engine import DockerEngine
 
 from irisops.sdk.server import ServerProcess
@@ -28,7 +29,7 @@ from tests.sagemaker_jobs import DEMO_CSV, training_image
 
 __all__ = ["inference_image"]
 
-pytestmark = pytest.mark.docker
+TAGS = [{"Key": "team", "Value": "ml"}]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 NO_TELEMETRY = {
     "SchemaVersion": "1.0",
@@ -92,6 +93,7 @@ def sdk_session(server: ServerProcess, bucket: str) -> Any:
     )
 
 
+@pytest.mark.docker
 def test_estimator_fit_deploy_predict(
     sdk_env: ServerProcess,
     offline: list[str],
@@ -118,14 +120,31 @@ def test_estimator_fit_deploy_predict(
         sagemaker_session=sess,
         hyperparameters={"epochs": 2},
         base_job_name="iris-sdk",
+        tags=TAGS,
     )
     estimator.fit({"train": "s3://sdk-data/train/"}, logs=True)
     job = estimator.latest_training_job.describe()
     assert job["TrainingJobStatus"] == "Completed"
     assert estimator.model_data == job["ModelArtifacts"]["S3ModelArtifacts"]
     assert estimator.model_data.startswith("s3://sdk-data/output/iris-sdk-")
+    assert sess.sagemaker_client.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == TAGS
     tailed = capsys.readouterr().out
     assert "train_accuracy=" in tailed
+
+    # fit(wait=False), then boto3's waiter on the job the SDK started.
+    estimator.fit({"train": "s3://sdk-data/train/"}, wait=False)
+    second = estimator.latest_training_job.name
+    assert second != job["TrainingJobName"]
+    sm = sess.sagemaker_client
+    sm.get_waiter("training_job_completed_or_stopped").wait(
+        TrainingJobName=second, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
+    assert sm.describe_training_job(TrainingJobName=second)["TrainingJobStatus"] == "Completed"
+    with pytest.raises(WaiterError) as missing:
+        sm.get_waiter("training_job_completed_or_stopped").wait(
+            TrainingJobName="no-such-job", WaiterConfig={"Delay": 1, "MaxAttempts": 3}
+        )
+    assert missing.value.last_response["Error"]["Code"] == "ValidationException"
 
     # The hosting image differs from the training one, as in a real SageMaker setup.
     predictor = estimator.deploy(
@@ -134,17 +153,43 @@ def test_estimator_fit_deploy_predict(
         image_uri=inference_image,
         serializer=JSONSerializer(),
         deserializer=JSONDeserializer(),
+        tags=TAGS,
     )
     endpoint = predictor.endpoint_name
-    described = sess.sagemaker_client.describe_endpoint(EndpointName=endpoint)
+    described = sm.describe_endpoint(EndpointName=endpoint)
     assert described["EndpointStatus"] == "InService"
+    assert sm.list_tags(ResourceArn=described["EndpointArn"])["Tags"] == TAGS
     answer = predictor.predict({"features": SETOSA})
     assert answer == {"prediction": "setosa", "features": SETOSA}
     assert len(endpoint_containers(endpoint)) == 1
 
     predictor.delete_endpoint()
-    sess.sagemaker_client.get_waiter("endpoint_deleted").wait(
+    sm.get_waiter("endpoint_deleted").wait(
         EndpointName=endpoint, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
     )
     assert endpoint_containers(endpoint, every_state=True) == []
+    assert offline == []
+
+
+def test_session_default_bucket_s3_helpers_and_role_name(
+    sdk_env: ServerProcess, offline: list[str], tmp_path: Any
+) -> None:
+    """What the SDK does around a job: create its default bucket (HeadBucket 404, then
+    CreateBucket), upload/list/read/download data, expand a role name through IAM."""
+    sess = sdk_session(sdk_env, "sdk-default")
+    assert sess.default_bucket() == "sdk-default"
+    s3 = sdk_env.client("s3")
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["sdk-default"]
+    assert sess.default_bucket() == "sdk-default"
+
+    uri = sess.upload_data(str(DEMO_CSV), key_prefix="data/train")
+    assert uri == "s3://sdk-default/data/train/iris.csv"
+    sess.upload_string_as_file_body("a,b\n", "sdk-default", "data/extra.csv")
+    assert sess.list_s3_files("sdk-default", "data/") == ["data/extra.csv", "data/train/iris.csv"]
+    assert sess.read_s3_file("sdk-default", "data/extra.csv") == "a,b\n"
+    sess.download_data(str(tmp_path), "sdk-default", key_prefix="data/train/")
+    assert (tmp_path / "iris.csv").read_bytes() == DEMO_CSV.read_bytes()
+
+    role = execution_role(sdk_env.client)
+    assert sess.expand_role("SageMakerRole") == role
     assert offline == []
