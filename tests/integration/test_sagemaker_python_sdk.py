@@ -108,12 +108,12 @@ def test_estimator_fit_deploy_predict(
     s3 = sdk_env.client("s3")
     s3.create_bucket(Bucket="sdk-data")
     s3.put_object(Bucket="sdk-data", Key="train/iris.csv", Body=DEMO_CSV.read_bytes())
-    role = execution_role(sdk_env.client)
+    execution_role(sdk_env.client)
     sess = sdk_session(sdk_env, "sdk-artifacts")
 
     estimator = Estimator(
         image_uri=training,
-        role=role,
+        role="SageMakerRole",  # a name: the SDK expands it through IAM GetRole
         instance_count=1,
         instance_type="ml.m5.large",
         output_path="s3://sdk-data/output",
@@ -192,4 +192,30 @@ def test_session_default_bucket_s3_helpers_and_role_name(
 
     role = execution_role(sdk_env.client)
     assert sess.expand_role("SageMakerRole") == role
+    assert offline == []
+
+
+@pytest.mark.docker
+def test_fit_of_a_failing_job_raises_with_the_failure_reason(
+    sdk_env: ServerProcess, offline: list[str], training: str
+) -> None:
+    from sagemaker.estimator import Estimator
+    from sagemaker.exceptions import UnexpectedStatusException
+
+    s3 = sdk_env.client("s3")
+    s3.create_bucket(Bucket="sdk-bad")
+    s3.put_object(Bucket="sdk-bad", Key="train/bad.csv", Body=b"a,b,c\n1,x,2\n3,y,z\n")
+    execution_role(sdk_env.client)
+    estimator = Estimator(
+        image_uri=training,
+        role="SageMakerRole",
+        instance_count=1,
+        instance_type="ml.m5.large",
+        output_path="s3://sdk-bad/output",
+        sagemaker_session=sdk_session(sdk_env, "sdk-bad"),
+    )
+    with pytest.raises(UnexpectedStatusException) as failed:
+        estimator.fit({"train": "s3://sdk-bad/train/"}, logs=True)
+    message = str(failed.value)
+    assert ": Failed. Reason: ValueError: could not convert string to float" in message
     assert offline == []
