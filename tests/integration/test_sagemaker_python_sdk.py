@@ -10,6 +10,7 @@ if anything tries to reach a host other than the local server.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -103,6 +104,7 @@ def test_estimator_fit_deploy_predict(
 ) -> None:
     from sagemaker.deserializers import JSONDeserializer
     from sagemaker.estimator import Estimator
+    from sagemaker.predictor import Predictor
     from sagemaker.serializers import JSONSerializer
 
     s3 = sdk_env.client("s3")
@@ -130,6 +132,11 @@ def test_estimator_fit_deploy_predict(
     assert sess.sagemaker_client.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == TAGS
     tailed = capsys.readouterr().out
     assert "train_accuracy=" in tailed
+
+    attached = Estimator.attach(job["TrainingJobName"], sagemaker_session=sess)
+    assert attached.model_data == estimator.model_data
+    assert attached.hyperparameters() == {"epochs": "2"}
+    assert (attached.instance_count, attached.instance_type) == (1, "ml.m5.large")
 
     # fit(wait=False), then boto3's waiter on the job the SDK started.
     estimator.fit({"train": "s3://sdk-data/train/"}, wait=False)
@@ -163,11 +170,16 @@ def test_estimator_fit_deploy_predict(
     assert answer == {"prediction": "setosa", "features": SETOSA}
     assert len(endpoint_containers(endpoint)) == 1
 
+    attached_predictor = Predictor(endpoint, sagemaker_session=sess, serializer=JSONSerializer())
+    assert json.loads(attached_predictor.predict({"features": SETOSA}))["prediction"] == "setosa"
+    predictor.delete_model()
     predictor.delete_endpoint()
     sm.get_waiter("endpoint_deleted").wait(
         EndpointName=endpoint, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
     )
     assert endpoint_containers(endpoint, every_state=True) == []
+    assert sm.list_models()["Models"] == []
+    assert sm.list_endpoint_configs()["EndpointConfigs"] == []
     assert offline == []
 
 
