@@ -170,6 +170,19 @@ def test_estimator_fit_deploy_predict(
     assert answer == {"prediction": "setosa", "features": SETOSA}
     assert len(endpoint_containers(endpoint)) == 1
 
+    # Blue/green through the SDK: a new endpoint config copied from the current one. The
+    # SDK's own wait polls every 30 s; boto3's waiter with a short delay is the quick way.
+    predictor.update_endpoint(initial_instance_count=2, instance_type="ml.m5.large", wait=False)
+    assert sm.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "Updating"
+    sm.get_waiter("endpoint_in_service").wait(
+        EndpointName=endpoint, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
+    updated = sm.describe_endpoint(EndpointName=endpoint)
+    assert updated["EndpointStatus"] == "InService"
+    assert updated["EndpointConfigName"] != described["EndpointConfigName"]
+    assert updated["ProductionVariants"][0]["CurrentInstanceCount"] == 2
+    assert len(endpoint_containers(endpoint)) == 2
+
     attached_predictor = Predictor(endpoint, sagemaker_session=sess, serializer=JSONSerializer())
     assert json.loads(attached_predictor.predict({"features": SETOSA}))["prediction"] == "setosa"
     predictor.delete_model()
@@ -179,7 +192,9 @@ def test_estimator_fit_deploy_predict(
     )
     assert endpoint_containers(endpoint, every_state=True) == []
     assert sm.list_models()["Models"] == []
-    assert sm.list_endpoint_configs()["EndpointConfigs"] == []
+    # delete_endpoint deletes the endpoint's current config; the SDK leaves the first one.
+    configs = sm.list_endpoint_configs()["EndpointConfigs"]
+    assert [c["EndpointConfigName"] for c in configs] == [described["EndpointConfigName"]]
     assert offline == []
 
 
