@@ -246,3 +246,53 @@ def test_fit_of_a_failing_job_raises_with_the_failure_reason(
     message = str(failed.value)
     assert ": Failed. Reason: ValueError: could not convert string to float" in message
     assert offline == []
+
+
+COUNT_SPECIES = """
+import collections, csv, json, pathlib
+rows = list(csv.DictReader(open('/opt/ml/processing/input/data/iris.csv')))
+counts = collections.Counter(row['species'] for row in rows)
+pathlib.Path('/opt/ml/processing/output/counts.json').write_text(json.dumps(counts))
+print('counted', len(rows), 'rows')
+"""
+
+
+@pytest.mark.docker
+def test_script_processor_runs_code_uploaded_by_the_sdk(
+    sdk_env: ServerProcess,
+    offline: list[str],
+    docker_engine: DockerEngine,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ScriptProcessor uploads the script to the default bucket, the job runs it with
+    the inputs staged, uploads the output, and the SDK tails the job's logs."""
+    from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor
+
+    s3 = sdk_env.client("s3")
+    s3.create_bucket(Bucket="sdk-proc")
+    s3.put_object(Bucket="sdk-proc", Key="raw/iris.csv", Body=DEMO_CSV.read_bytes())
+    execution_role(sdk_env.client)
+    script = tmp_path / "count_species.py"
+    script.write_text(COUNT_SPECIES)
+    sess = sdk_session(sdk_env, "sdk-proc-default")
+    processor = ScriptProcessor(
+        image_uri=docker_engine.base_image,
+        command=["python3"],
+        role="SageMakerRole",
+        instance_count=1,
+        instance_type="ml.m5.large",
+        sagemaker_session=sess,
+        base_job_name="count-species",
+    )
+    data = ProcessingInput(source="s3://sdk-proc/raw/", destination="/opt/ml/processing/input/data")
+    out = ProcessingOutput(source="/opt/ml/processing/output", destination="s3://sdk-proc/out")
+    processor.run(code=str(script), inputs=[data], outputs=[out], logs=True)
+    job = processor.latest_job.describe()
+    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
+    code_input = [i for i in job["ProcessingInputs"] if i["InputName"] == "code"]
+    assert code_input[0]["S3Input"]["S3Uri"].startswith("s3://sdk-proc-default/")
+    counts = s3.get_object(Bucket="sdk-proc", Key="out/counts.json")["Body"].read()
+    assert json.loads(counts) == {"setosa": 50, "versicolor": 50, "virginica": 50}
+    assert "counted 150 rows" in capsys.readouterr().out
+    assert offline == []
