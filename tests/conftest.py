@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from docker_engine import docker_engine
 
 from irisops.sdk.server import ServerProcess
+from tests.docker_engine import docker_engine
 
 __all__ = ["docker_engine"]
 

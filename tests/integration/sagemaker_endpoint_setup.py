@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker_engine import DockerEngine
 
+from tests.docker_engine import DockerEngine
 from tests.iris_data import iris_csv
 
 CONTAINERS = Path(__file__).resolve().parents[2] / "containers"

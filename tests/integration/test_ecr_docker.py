@@ -27,7 +27,7 @@ from irisops.gateway.app import RUNTIME, make_app
 from irisops.sdk.server import ServerProcess
 
 if TYPE_CHECKING:
-    from docker_engine import DockerEngine
+    from tests.docker_engine import DockerEngine
 
 pytestmark = pytest.mark.docker
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from docker_engine import DockerEngine
+    from tests.docker_engine import DockerEngine
 
 pytestmark = pytest.mark.docker
 

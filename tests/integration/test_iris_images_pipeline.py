@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker_engine import DockerEngine
 
 from irisops.sdk.server import ServerProcess
 from tests.codepipeline_declarations import ROLE, action_type
 from tests.codepipeline_waits import only_execution, wait_status
+from tests.docker_engine import DockerEngine
 
 CONTAINERS = Path(__file__).resolve().parents[2] / "containers"
 BUILD_TIMEOUT_S = 400.0

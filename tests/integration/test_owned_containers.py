@@ -10,10 +10,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from docker_engine import DockerEngine
 
 from irisops.engines.docker import OWNER_LABEL, RESOURCE_LABEL
 from irisops.sdk.server import ServerProcess
+from tests.docker_engine import DockerEngine
 
 pytestmark = pytest.mark.docker
 

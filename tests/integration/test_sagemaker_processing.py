@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from docker_engine import DockerEngine
 
 from irisops.sdk.server import ServerProcess
 from tests.conftest import reset
+from tests.docker_engine import DockerEngine
 from tests.sagemaker_jobs import DEMO_CSV, ROLE, wait_for
 
 pytestmark = pytest.mark.docker

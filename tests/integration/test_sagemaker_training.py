@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from docker_engine import DockerEngine
 
 from irisops.sdk.server import ServerProcess
+from tests.docker_engine import DockerEngine
 from tests.sagemaker_jobs import (
     job_request,
     model_json,

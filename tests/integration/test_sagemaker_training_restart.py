@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker_engine import DockerEngine
 
 from irisops.sdk.server import ServerProcess
+from tests.docker_engine import DockerEngine
 from tests.sagemaker_jobs import (
     job_request,
     model_json,

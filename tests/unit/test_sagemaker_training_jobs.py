@@ -51,6 +51,7 @@ async def test_create_describe_list_and_errors(tmp_path: Path) -> None:
             "S3ModelArtifacts": "s3://bucket/out/Job-One/output/model.tar.gz"
         }
         assert job["StoppingCondition"] == {"MaxRuntimeInSeconds": 86400}
+        assert job["OutputDataConfig"] == {"S3OutputPath": "s3://bucket/out/", "KmsKeyId": ""}
         assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == [
             "Starting", "Downloading", "Failed",
         ]  # fmt: skip

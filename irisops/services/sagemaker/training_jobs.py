@@ -45,6 +45,9 @@ def new_training_doc(params: dict[str, Any], arn: str, now: float) -> dict[str, 
     doc.setdefault("EnableNetworkIsolation", False)
     doc.setdefault("EnableInterContainerTrafficEncryption", False)
     doc.setdefault("EnableManagedSpotTraining", False)
+    # SageMaker answers an empty KmsKeyId when none was given; the Python SDK's
+    # Estimator.attach indexes it unconditionally.
+    doc["OutputDataConfig"].setdefault("KmsKeyId", "")
     doc.update(
         TrainingJobArn=arn,
         TrainingJobStatus="InProgress",
