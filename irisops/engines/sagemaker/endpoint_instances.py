@@ -230,13 +230,18 @@ async def remove_container(container: DockerContainer, grace_s: int = 0) -> None
     with contextlib.suppress(Exception):
         if grace_s:
             await asyncio.wait_for(container.stop(t=grace_s), grace_s + DOCKER_TIMEOUT_S)
-    with contextlib.suppress(Exception):
+    try:
         await asyncio.wait_for(container.delete(force=True), DOCKER_TIMEOUT_S)
+    except Exception as exc:
+        log.warning("removing container %s failed: %r", container.id[:12], exc)
 
 
 async def discard(instance: Instance, grace_s: int = 0) -> None:
-    """Close the instance and remove its container and model dir."""
-    await instance.close()
-    await remove_container(instance.container, grace_s)
+    """Close the instance and remove its container and model dir (the container is
+    removed even when closing the log follower or the pool fails)."""
+    try:
+        await instance.close()
+    finally:
+        await remove_container(instance.container, grace_s)
     if instance.model_dir is not None:
         await asyncio.to_thread(shutil.rmtree, instance.model_dir.parent, True)
