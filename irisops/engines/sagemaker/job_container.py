@@ -26,6 +26,10 @@ DEFAULT_GRACE_S = 120.0
 MAX_LINE_CHARS = 64 * 1024
 
 
+#: CloudWatch Logs keeps event times in milliseconds.
+SINCE_RESOLUTION_S = 0.001
+
+
 def written_at(stamp: str) -> float:
     """Epoch seconds of a docker log timestamp (RFC 3339, nanoseconds); 0 if unreadable."""
     head, dot, tail = stamp.rstrip("Z").partition(".")
@@ -133,7 +137,9 @@ class JobContainer:
             line = line.rstrip("\r")
             if since:
                 stamp, _, line = line.partition(" ")
-                if written_at(stamp) <= since:
+                # ``since`` is a log event time, kept to the millisecond: a line written
+                # in that millisecond or before it is the one already logged.
+                if written_at(stamp) < since + SINCE_RESOLUTION_S:
                     return
             on_line(line[:MAX_LINE_CHARS])
 
