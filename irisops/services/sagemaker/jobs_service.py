@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
 from irisops.engines.sagemaker.job_training import TrainingRunner
 from irisops.engines.sagemaker.jobs import JobSupervisor
 from irisops.engines.sagemaker.transform_runner import TransformRunner
+from irisops.services.sagemaker.errors import SageMakerValidation
+from irisops.services.sagemaker.jobs_listing import list_jobs
 from irisops.services.sagemaker.jobs_records import (
     NAME_KEY,
     PROCESSING,
@@ -66,6 +69,31 @@ class JobLifecycle:
     jobs: JobSupervisor
     #: Service.publish
     publish: Any
+
+    async def list_job_page(
+        self,
+        ctx: RequestContext,
+        kind: str,
+        params: dict[str, Any],
+        summary: Callable[[dict[str, Any]], dict[str, Any]],
+        key: str,
+    ) -> dict[str, Any]:
+        """A List*Jobs answer: the page of summaries under ``key``, and NextToken."""
+        summaries, token = await list_jobs(self.store, ctx, kind, params, summary)
+        out: dict[str, Any] = {key: summaries}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    async def stop_open_job(self, kind: str, doc: dict[str, Any]) -> None:
+        """Stop*Job: only an InProgress job stops; any other answers SageMaker's error."""
+        status = doc[STATUS_KEY[kind]]
+        arn = doc[f"{NAME_KEY[kind].removesuffix('Name')}Arn"]
+        if status != "InProgress" or not await self.jobs.stop_job(arn):
+            noun = kind.removesuffix("-job")  # texts of processing/transform: unconfirmed
+            raise SageMakerValidation(
+                f"The request was rejected because the {noun} job is in status {status}."
+            )
 
     @property
     def stop_grace_seconds(self) -> float:

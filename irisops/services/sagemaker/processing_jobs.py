@@ -11,7 +11,6 @@ from typing import Any
 
 from irisops.core.context import RequestContext
 from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
-from irisops.services.sagemaker.jobs_listing import list_jobs
 from irisops.services.sagemaker.jobs_records import PROCESSING, insert_job, job_doc, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.resources import add_resource, resource_arn
@@ -86,19 +85,13 @@ class ProcessingJobOperations(JobLifecycle):
     async def list_processing_jobs(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        summaries, token = await list_jobs(self.store, ctx, PROCESSING, params, processing_summary)
-        out: dict[str, Any] = {"ProcessingJobSummaries": summaries}
-        if token:
-            out["NextToken"] = token
-        return out
+        return await self.list_job_page(
+            ctx, PROCESSING, params, processing_summary, "ProcessingJobSummaries"
+        )
 
     async def stop_processing_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         doc = self._processing_doc(ctx, params["ProcessingJobName"])
-        status = doc["ProcessingJobStatus"]
-        if status != "InProgress" or not await self.jobs.stop_job(doc["ProcessingJobArn"]):
-            raise SageMakerValidation(  # unconfirmed text, shaped as the training job's
-                f"The request was rejected because the processing job is in status {status}."
-            )
+        await self.stop_open_job(PROCESSING, doc)
         return {}

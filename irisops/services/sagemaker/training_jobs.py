@@ -17,7 +17,6 @@ from irisops.core.context import RequestContext
 from irisops.engines.sagemaker import job_states
 from irisops.engines.sagemaker.job_training import model_artifacts_uri
 from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
-from irisops.services.sagemaker.jobs_listing import list_jobs
 from irisops.services.sagemaker.jobs_records import TRAINING, insert_job, job_doc, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.resources import add_resource, resource_arn
@@ -114,19 +113,13 @@ class TrainingJobOperations(JobLifecycle):
     async def list_training_jobs(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        summaries, token = await list_jobs(self.store, ctx, TRAINING, params, training_summary)
-        out: dict[str, Any] = {"TrainingJobSummaries": summaries}
-        if token:
-            out["NextToken"] = token
-        return out
+        return await self.list_job_page(
+            ctx, TRAINING, params, training_summary, "TrainingJobSummaries"
+        )
 
     async def stop_training_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         doc = self._training_doc(ctx, params["TrainingJobName"])
-        status = doc["TrainingJobStatus"]
-        if status != "InProgress" or not await self.jobs.stop_job(doc["TrainingJobArn"]):
-            raise SageMakerValidation(
-                f"The request was rejected because the training job is in status {status}."
-            )
+        await self.stop_open_job(TRAINING, doc)
         return {}

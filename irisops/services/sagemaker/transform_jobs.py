@@ -10,7 +10,6 @@ from typing import Any
 
 from irisops.core.context import RequestContext
 from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation, could_not_find
-from irisops.services.sagemaker.jobs_listing import list_jobs
 from irisops.services.sagemaker.jobs_records import TRANSFORM, insert_job, job_doc, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.models import model_row
@@ -100,19 +99,13 @@ class TransformJobOperations(JobLifecycle):
     async def list_transform_jobs(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        summaries, token = await list_jobs(self.store, ctx, TRANSFORM, params, transform_summary)
-        out: dict[str, Any] = {"TransformJobSummaries": summaries}
-        if token:
-            out["NextToken"] = token
-        return out
+        return await self.list_job_page(
+            ctx, TRANSFORM, params, transform_summary, "TransformJobSummaries"
+        )
 
     async def stop_transform_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         doc = self._transform_doc(ctx, params["TransformJobName"])
-        status = doc["TransformJobStatus"]
-        if status != "InProgress" or not await self.jobs.stop_job(doc["TransformJobArn"]):
-            raise SageMakerValidation(  # unconfirmed text, shaped as the training job's
-                f"The request was rejected because the transform job is in status {status}."
-            )
+        await self.stop_open_job(TRANSFORM, doc)
         return {}
