@@ -415,3 +415,46 @@ def test_delete_while_creating(client: Any, inference_image: str) -> None:
     sm.get_waiter("endpoint_deleted").wait(EndpointName="slow", WaiterConfig=FAST)
     assert endpoint_containers("slow", every_state=True) == []
     assert sm.list_endpoints(NameContains="slow")["Endpoints"] == []
+
+
+def test_invocation_figures_are_published_and_in_the_state(
+    client: Any, clean_server: Any, inference_image: str
+) -> None:
+    figures: list[dict[str, Any]] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        url = f"{clean_server.url}/_irisops/events?type=sagemaker-runtime.EndpointInvocations"
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            for line in resp:
+                if line.startswith(b": irisops events"):
+                    connected.set()
+                if line.startswith(b"data: "):
+                    figures.append(json.loads(line[6:]))
+                    if sum(e["detail"]["Invocations"] for e in figures) >= 6:
+                        return
+
+    deploy(client, "counted", inference_image)
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert connected.wait(10)
+    runtime = client("sagemaker-runtime")
+    for _ in range(5):
+        assert invoke_json(runtime, "counted", SETOSA)[0]["prediction"] == "setosa"
+    with pytest.raises(ClientError) as err:
+        runtime.invoke_endpoint(EndpointName="counted", Body=b"not json")
+    assert err.value.response["Error"]["Code"] == "ModelError"
+    listener.join(30)
+    assert {e["resource"] for e in figures} == {arn("endpoint", "counted")}
+    assert sum(e["detail"]["Invocations"] for e in figures) == 6
+    assert sum(e["detail"]["Errors"] for e in figures) == 1
+    assert all(0 < e["detail"]["P50Ms"] <= e["detail"]["P99Ms"] for e in figures)
+
+    with urllib.request.urlopen(f"{clean_server.url}/_irisops/state", timeout=10) as resp:
+        state = json.load(resp)["services"]["sagemaker-runtime"]["endpoints"]
+    entry = state[arn("endpoint", "counted")]
+    assert entry["EndpointName"] == "counted"
+    assert (entry["Invocations"], entry["Errors"]) == (6, 1)
+    [instance] = entry["Instances"]
+    assert instance["Variant"] == "AllTraffic" and instance["Healthy"] is True
+    assert instance["Port"] > 0

@@ -96,6 +96,14 @@ class EndpointSupervisor:
     def fleet(self, arn: str) -> Fleet[Instance] | None:
         return self._fleets.get(arn)
 
+    def serving(self) -> list[str]:
+        """The ARNs of the endpoints that run instances now."""
+        return [arn for arn, instances in self._instances.items() if instances]
+
+    def instances(self, arn: str) -> list[Instance]:
+        """Every instance the endpoint runs, serving or not."""
+        return list(self._instances.get(arn, ()))
+
     def busy(self, arn: str) -> bool:
         task = self._work.get(arn)
         return task is not None and not task.done()

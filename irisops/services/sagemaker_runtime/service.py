@@ -10,6 +10,7 @@ tell a missing endpoint from one that is not serving.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -26,6 +27,7 @@ from irisops.services.sagemaker_runtime.errors import (
     endpoint_not_found,
     model_error,
 )
+from irisops.services.sagemaker_runtime.invocation_stats import InvocationStats
 
 INVOCATION_TIMEOUT_S = 60.0
 RESTORE_POLL_S = 0.05
@@ -44,8 +46,44 @@ PASSED_HEADERS = {
 class SageMakerRuntimeService(Service):
     name: ClassVar[str] = "sagemaker-runtime"
 
+    def __init__(self, runtime: Any) -> None:
+        super().__init__(runtime)
+        self.stats = InvocationStats(runtime.bus)
+
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(fast_route.PATH, fast_route.FastInvocations(self).handle)
+
+    async def start(self) -> None:
+        self.stats.start()
+
+    async def stop(self) -> None:
+        await self.stats.stop()
+
+    async def reset(self) -> None:
+        self.stats.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        supervisor = self.runtime.services["sagemaker"].endpoints
+        endpoints: dict[str, Any] = {}
+        for arn, counters in self.stats.endpoints.items():
+            endpoints[arn] = {**counters.totals(), "Instances": []}
+        for arn in supervisor.serving():
+            entry = endpoints.setdefault(arn, {"EndpointName": arn.rsplit("/", 1)[1]})
+            entry.setdefault("Invocations", 0)
+            fleet = supervisor.fleet(arn)
+            in_rotation = {
+                id(member) for pool in (fleet.variants if fleet else []) for member in pool.members
+            }
+            entry["Instances"] = [
+                {
+                    "Variant": instance.variant,
+                    "Port": instance.host_port,
+                    "Container": instance.container.id[:12],
+                    "Healthy": id(instance) in in_rotation,
+                }
+                for instance in supervisor.instances(arn)
+            ]
+        return {"endpoints": endpoints}
 
     def _headers(self, params: dict[str, Any]) -> dict[str, str]:
         headers = {"Content-Type": params.get("ContentType") or "application/octet-stream"}
@@ -69,12 +107,27 @@ class SageMakerRuntimeService(Service):
         return ValidationError(f"Endpoint {name} of account {ctx.account} is not in service.")
 
     async def invoke_endpoint(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
         name = params["EndpointName"]
         arn = resource_arn(ctx, "endpoint", name)
         supervisor = self.runtime.services["sagemaker"].endpoints
         fleet = supervisor.fleet(arn) or await self._restored_fleet(supervisor, arn)
         if fleet is None:
             raise self._not_serving(ctx, name, arn)
+        try:
+            out = await self._invoke(ctx, params, supervisor, fleet, arn)
+        except ModelError:
+            self.stats.record(
+                arn, name, ctx.account, ctx.region, time.perf_counter() - started, True
+            )
+            raise
+        self.stats.record(arn, name, ctx.account, ctx.region, time.perf_counter() - started, False)
+        return out
+
+    async def _invoke(
+        self, ctx: RequestContext, params: dict[str, Any], supervisor: Any, fleet: Any, arn: str
+    ) -> dict[str, Any]:
+        name = params["EndpointName"]
         target = params.get("TargetVariant")
         headers = self._headers(params)
         body = params.get("Body") or b""
