@@ -18,6 +18,7 @@ from aiohttp import web
 from irisops.core.context import RequestContext
 from irisops.engines.sagemaker.endpoint_http import BadAnswer, InstanceUnreachable
 from irisops.engines.sagemaker.endpoint_routing import NoCapacity, NoSuchVariant
+from irisops.gateway.fast_lane import FastRoute
 from irisops.services.base import Service
 from irisops.services.sagemaker.resources import resource_arn
 from irisops.services.sagemaker_runtime import fast_route
@@ -49,9 +50,13 @@ class SageMakerRuntimeService(Service):
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
         self.stats = InvocationStats(runtime.bus)
+        self.invocations = fast_route.FastInvocations(self)
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_post(fast_route.PATH, fast_route.FastInvocations(self).handle)
+        app.router.add_post(fast_route.PATH, self.invocations.handle)
+
+    def fast_routes(self) -> list[FastRoute]:
+        return [self.invocations.route()]
 
     async def start(self) -> None:
         self.stats.start()
