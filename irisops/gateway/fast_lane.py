@@ -153,7 +153,7 @@ class FastLaneProtocol(asyncio.Protocol):
         del self.buffer[: head.size + head.length]
         self.busy = True
         request = FastRequest(head.method, head.target, head.headers, body)
-        task = asyncio.ensure_future(self._serve(head.route, request, head.close))
+        task = self.lane.loop.create_task(self._serve(head.route, request, head.close))
         self.lane.tasks.add(task)
         task.add_done_callback(self.lane.tasks.discard)
 
@@ -255,6 +255,8 @@ class FastLaneServer:
         self.routes = routes
         self.connections: set[FastLaneProtocol] = set()
         self.tasks: set[asyncio.Future[None]] = set()
+        # Kept, not looked up per request: asyncio.get_running_loop() is a getpid() call.
+        self.loop = asyncio.get_running_loop()
 
     def __call__(self) -> asyncio.Protocol:
         if not self.routes:

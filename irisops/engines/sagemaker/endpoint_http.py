@@ -143,13 +143,14 @@ class InstanceClient:
     def __init__(self, port: int) -> None:
         self.port = port
         self.host_header = f"Host: 127.0.0.1:{port}\r\n"
+        # Kept, not looked up per request: asyncio.get_running_loop() is a getpid() call.
+        self.loop = asyncio.get_running_loop()
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
 
     async def _connect(self) -> _Connection:
-        loop = asyncio.get_running_loop()
         try:
-            _, conn = await loop.create_connection(_Connection, "127.0.0.1", self.port)
+            _, conn = await self.loop.create_connection(_Connection, "127.0.0.1", self.port)
         except OSError as exc:
             raise InstanceUnreachable(str(exc)) from exc
         self._all.add(conn)
@@ -181,7 +182,7 @@ class InstanceClient:
     async def _exchange(
         self, conn: _Connection, head: bytes, body: bytes, data: bytes | None, deadline_s: float
     ) -> Answer:
-        loop = asyncio.get_running_loop()
+        loop = self.loop
         waiter: asyncio.Future[Answer] = loop.create_future()
         conn.waiter = waiter
         assert conn.transport is not None
