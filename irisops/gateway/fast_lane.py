@@ -16,9 +16,10 @@ answered in order; a hand-over happens only between requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -50,7 +51,9 @@ class FastAnswer:
     body: bytes
 
 
-FastHandler = Callable[[FastRequest], Awaitable[FastAnswer]]
+#: A fast handler gets the request and a callable to give its answer to, exactly once,
+#: at once or later (from a callback): no task per request.
+FastHandler = Callable[[FastRequest, Callable[[FastAnswer], None]], None]
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class FastLaneProtocol(asyncio.Protocol):
         self.busy = False
         self.closing = False
         self.paused = False
+        self.in_next = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------
 
@@ -133,29 +137,44 @@ class FastLaneProtocol(asyncio.Protocol):
     # -- requests -----------------------------------------------------------------------
 
     def _next(self) -> None:
-        """Start the next whole request in the buffer, or hand the connection over."""
-        if self.closing or not self.buffer:
-            return
+        """Start the whole requests in the buffer, one at a time, or hand over."""
+        if self.in_next:
+            return  # an answer given synchronously: the loop below goes on
+        self.in_next = True
+        try:
+            while not self.busy and not self.closing and self.buffer:
+                if not self._start_one():
+                    return
+        finally:
+            self.in_next = False
+
+    def _start_one(self) -> bool:
+        """Start the request at the buffer's head; False when it is not all there yet
+        or the connection was handed over."""
         if not self.lane.may_match(self.buffer):
             # Not the start of a fast request (another route, or not HTTP at all, such as
             # a TLS hello that expects an answer before it sends more): aiohttp's now.
             self._hand_over()
-            return
+            return False
         head = self._head()
         if head is None:
-            return
+            return False
         if head.route is None:
             self._hand_over()
-            return
+            return False
         if len(self.buffer) < head.size + head.length:
-            return
+            return False
         body = bytes(self.buffer[head.size : head.size + head.length])
         del self.buffer[: head.size + head.length]
         self.busy = True
         request = FastRequest(head.method, head.target, head.headers, body)
-        task = self.lane.loop.create_task(self._serve(head.route, request, head.close))
-        self.lane.tasks.add(task)
-        task.add_done_callback(self.lane.tasks.discard)
+        responder = Responder(self, head.close)
+        try:
+            head.route.handler(request, responder)
+        except Exception:
+            log.exception("fast lane %s %s failed", request.method, request.path)
+            responder(internal_failure())
+        return True
 
     def _head(self) -> _Head | None:
         end = self.buffer.find(b"\r\n\r\n")
@@ -188,12 +207,10 @@ class FastLaneProtocol(asyncio.Protocol):
         close = "close" in headers.get("connection", "").lower()
         return _Head(method, target, headers, length, end + 4, route, close)
 
-    async def _serve(self, route: FastRoute, request: FastRequest, close: bool) -> None:
-        try:
-            answer = await route.handler(request)
-        except Exception:
-            log.exception("fast lane %s %s failed", request.method, request.path)
-            answer = internal_failure()
+    def respond(self, answer: FastAnswer, close: bool) -> None:
+        self.busy = False
+        if self.lane.drained is not None and not self.lane.busy():
+            self.lane.drained.set()
         if self.transport is None or self.transport.is_closing():
             return
         head = [f"HTTP/1.1 {answer.status} {answer.reason}\r\n"]
@@ -207,7 +224,6 @@ class FastLaneProtocol(asyncio.Protocol):
             self.transport.write(data + answer.body)
         else:
             self.transport.writelines((data, answer.body))
-        self.busy = False
         if close or self.closing:
             self.closing = True
             self._close()
@@ -236,6 +252,23 @@ class FastLaneProtocol(asyncio.Protocol):
         handler.data_received(data)
 
 
+class Responder:
+    """What a fast handler calls, once, with its answer (at once or later)."""
+
+    __slots__ = ("close", "conn", "used")
+
+    def __init__(self, conn: FastLaneProtocol, close: bool) -> None:
+        self.conn = conn
+        self.close = close
+        self.used = False
+
+    def __call__(self, answer: FastAnswer) -> None:
+        if self.used:
+            return
+        self.used = True
+        self.conn.respond(answer, self.close)
+
+
 def internal_failure() -> FastAnswer:
     return FastAnswer(
         500,
@@ -254,7 +287,8 @@ class FastLaneServer:
         self.aiohttp_protocol = aiohttp_server
         self.routes = routes
         self.connections: set[FastLaneProtocol] = set()
-        self.tasks: set[asyncio.Future[None]] = set()
+        #: Set once the last busy connection answered, while the server stops.
+        self.drained: asyncio.Event | None = None
         # Kept, not looked up per request: asyncio.get_running_loop() is a getpid() call.
         self.loop = asyncio.get_running_loop()
 
@@ -279,16 +313,19 @@ class FastLaneServer:
         return None
 
     async def close(self, timeout_s: float) -> None:
-        """Close idle connections now and busy ones once their answer is written; cancel
-        what is still running after ``timeout_s``."""
+        """Close idle connections now and busy ones once their answer is written (waiting
+        up to ``timeout_s`` for those answers)."""
         for conn in list(self.connections):
             conn.closing = True
             if not conn.busy:
                 conn._close()
-        if self.tasks:
-            _, pending = await asyncio.wait(list(self.tasks), timeout=timeout_s)
-            for task in pending:
-                task.cancel()
+        if self.busy():
+            self.drained = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.drained.wait(), timeout_s)
+
+    def busy(self) -> bool:
+        return any(conn.busy for conn in self.connections)
 
 
 class GatewaySite(BaseSite):

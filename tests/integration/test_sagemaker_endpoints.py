@@ -6,6 +6,7 @@ delete removing the containers."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import secrets
@@ -87,6 +88,21 @@ def test_endpoint_serves_the_iris_model(client: Any, inference_image: str) -> No
     assert missing.value.response["Error"]["Message"] == (
         f"Endpoint nope of account {ACCOUNT} not found."
     )
+
+    # What the gateway's fast lane hands to aiohttp (a chunked body) is answered the same.
+    endpoint_url = runtime.meta.endpoint_url
+    conn = http.client.HTTPConnection(endpoint_url.split("//", 1)[1], timeout=30)
+    conn.request(
+        "POST",
+        "/endpoints/Iris-Ep/invocations",
+        body=iter([b"5.1,3.5,", b"1.4,0.2\n"]),
+        headers={"Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
+    chunked = conn.getresponse()
+    assert (chunked.status, chunked.read()) == (200, b"setosa\n")
+    assert chunked.getheader("x-Amzn-Invoked-Production-Variant") == "AllTraffic"
+    conn.close()
 
     logs = client("logs")
     streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/Endpoints/Iris-Ep")

@@ -6,7 +6,7 @@ large, malformed) handed to aiohttp with the bytes read so far; keep-alive, pipe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import web
@@ -16,12 +16,20 @@ from irisops.gateway.fast_lane import FastAnswer, FastRequest, FastRoute, Gatewa
 MAX_BODY = 1024
 
 
-async def fast_handler(request: FastRequest) -> FastAnswer:
+def fast_handler(request: FastRequest, respond: Callable[[FastAnswer], None]) -> None:
+    """Answers at once, or (names starting with "later") from a timer callback, as the
+    runtime answers from the instance connection's callback."""
     name = request.path.split("/")[2]
     if name == "boom":
         raise RuntimeError("handler failed")
     body = b"lane:" + name.encode() + b":" + request.body
-    return FastAnswer(200, "OK", [("X-Seen-Type", request.headers.get("content-type", ""))], body)
+    answer = FastAnswer(200, "OK", [("X-Seen-Type", request.headers.get("content-type", ""))], body)
+    if name.startswith("later"):
+        asyncio.get_running_loop().call_later(0.01, respond, answer)
+        respond_twice = asyncio.get_running_loop().call_later
+        respond_twice(0.02, respond, FastAnswer(500, "X", [], b"a second answer is ignored"))
+    else:
+        respond(answer)
 
 
 async def slow_route(request: web.Request) -> web.Response:
@@ -84,6 +92,11 @@ async def test_fast_requests_keep_alive_and_pipeline(port: int) -> None:
         await writer.drain()
         await asyncio.sleep(0.01)
     assert (await read_answer(reader))[2] == b"lane:split:0123456789"
+    writer.write(post("later1", b"x") + post("now", b"y") + post("later2", b"z"))
+    answers = [(await read_answer(reader))[2] for _ in range(3)]
+    assert answers == [b"lane:later1:x", b"lane:now:y", b"lane:later2:z"]  # in order
+    writer.write(post("after", b"w"))  # the ignored second answers wrote nothing
+    assert (await read_answer(reader))[2] == b"lane:after:w"
     writer.close()
 
 

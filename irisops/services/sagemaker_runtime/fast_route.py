@@ -14,8 +14,9 @@ plain requests, below aiohttp) and as an aiohttp route for what the lane hands o
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +26,17 @@ from aiohttp import web
 from irisops.core.arns import request_id
 from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.gateway.fast_lane import FastAnswer, FastRequest, FastRoute
+from irisops.gateway.fast_lane import FastAnswer, FastRequest, FastRoute, internal_failure
 from irisops.gateway.protocols.json_rpc import json_error_body
 from irisops.gateway.protocols.rest_json import JSON
 from irisops.gateway.sigv4 import credential
 from irisops.services.sagemaker_runtime.errors import ValidationError
+from irisops.services.sagemaker_runtime.invocation import Outcome
 
 if TYPE_CHECKING:
     from irisops.services.sagemaker_runtime.service import SageMakerRuntimeService
+
+log = logging.getLogger("irisops.sagemaker_runtime")
 
 PATH = "/endpoints/{EndpointName}/invocations"
 ENDPOINT_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
@@ -92,13 +96,28 @@ class FastInvocations:
                 ctx.account = resolved or config.account
         return ctx
 
-    async def handle_fast(self, request: FastRequest) -> FastAnswer:
-        """The lane's request: the path is ``/endpoints/NAME/invocations``, no query."""
+    def handle_fast(self, request: FastRequest, respond: Callable[[FastAnswer], None]) -> None:
+        """The lane's request (the path is ``/endpoints/NAME/invocations``, no query),
+        answered through ``respond`` once the instance answers."""
         name = request.path[len(PREFIX) : -len(SUFFIX)]
         headers = request.headers
         ctx = self.context(headers.get("authorization"), "")
-        status, out, body = await self.answer(ctx, name, headers, len(request.body), request.body)
-        return FastAnswer(status, HTTPStatus(status).phrase, list(out.items()), body)
+        try:
+            params = self.params(name, headers, len(request.body), request.body)
+        except AwsError as error:
+            respond(fast_answer(*self.error(ctx, error)))
+            return
+
+        def done(outcome: Outcome) -> None:
+            if isinstance(outcome, AwsError):
+                respond(fast_answer(*self.error(ctx, outcome)))
+            elif isinstance(outcome, BaseException):
+                log.error("InvokeEndpoint failed", exc_info=outcome)
+                respond(internal_failure())
+            else:
+                respond(fast_answer(*self.success(ctx, outcome)))
+
+        self.service.invoke(ctx, params, done)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ctx = self.context(request.headers.get("Authorization"), request.query_string)
@@ -124,21 +143,29 @@ class FastInvocations:
             params = self.params(name, headers, content_length, body)
             output = await self.service.invoke_endpoint(ctx, params)
         except AwsError as error:
-            # As the gateway's rest-json codec answers errors.
-            headers = {
-                "x-amzn-RequestId": ctx.request_id,
-                "x-amzn-ErrorType": error.code,
-                "Content-Type": JSON,
-            }
-            return error.status, headers, json_error_body(self.model, error)
-        out = {
+            return self.error(ctx, error)
+        return self.success(ctx, output)
+
+    def error(self, ctx: RequestContext, error: AwsError) -> tuple[int, dict[str, str], bytes]:
+        """As the gateway's rest-json codec answers errors."""
+        headers = {
+            "x-amzn-RequestId": ctx.request_id,
+            "x-amzn-ErrorType": error.code,
+            "Content-Type": JSON,
+        }
+        return error.status, headers, json_error_body(self.model, error)
+
+    def success(
+        self, ctx: RequestContext, output: dict[str, Any]
+    ) -> tuple[int, dict[str, str], bytes]:
+        headers = {
             "x-amzn-RequestId": ctx.request_id,
             "Content-Type": output["ContentType"],
             "x-Amzn-Invoked-Production-Variant": output["InvokedProductionVariant"],
         }
         if "CustomAttributes" in output:
-            out["X-Amzn-SageMaker-Custom-Attributes"] = output["CustomAttributes"]
-        return 200, out, output["Body"]
+            headers["X-Amzn-SageMaker-Custom-Attributes"] = output["CustomAttributes"]
+        return 200, headers, output["Body"]
 
     def params(
         self, name: str, headers: Mapping[str, str], content_length: int, body: bytes
@@ -168,3 +195,7 @@ class FastInvocations:
             if value is not None:
                 params[member] = value
         return params
+
+
+def fast_answer(status: int, headers: dict[str, str], body: bytes) -> FastAnswer:
+    return FastAnswer(status, HTTPStatus(status).phrase, list(headers.items()), body)
