@@ -19,6 +19,8 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from irisops.core.futures import settler
+
 log = logging.getLogger("irisops.sagemaker")
 
 MAX_HEAD = 64 * 1024
@@ -256,16 +258,7 @@ class InstanceClient:
     ) -> Answer:
         """:meth:`send`, awaited."""
         future: asyncio.Future[Answer] = self.loop.create_future()
-
-        def done(result: Answer | BaseException) -> None:
-            if future.done():
-                return
-            if isinstance(result, BaseException):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
-
-        self.send(path, headers, body, deadline_s, done)
+        self.send(path, headers, body, deadline_s, settler(future))
         return await future
 
     def _drop(self, conn: _Connection) -> None:

@@ -10,7 +10,6 @@ in a task.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -144,17 +143,3 @@ def timed_out(ctx: RequestContext, name: str) -> ModelError:
         "Review the latency metrics for each container in Amazon CloudWatch, resolve the "
         "issue, and try again.",
     )
-
-
-def settle(future: asyncio.Future[dict[str, Any]]) -> Done:
-    """A :data:`Done` that completes ``future`` (unless it was cancelled meanwhile)."""
-
-    def done(outcome: Outcome) -> None:
-        if future.done():
-            return
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
-
-    return done

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from irisops.core.context import RequestContext
+from irisops.core.futures import settler
 from irisops.gateway.fast_lane import FastRoute
 from irisops.services.base import Service
 from irisops.services.sagemaker.resources import resource_arn
@@ -28,7 +29,6 @@ from irisops.services.sagemaker_runtime.invocation import (
     INVOCATION_TIMEOUT_S,
     Done,
     Invocation,
-    settle,
 )
 from irisops.services.sagemaker_runtime.invocation_stats import InvocationStats
 
@@ -133,7 +133,7 @@ class SageMakerRuntimeService(Service):
 
     async def invoke_endpoint(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.invoke(ctx, params, settle(future))
+        self.invoke(ctx, params, settler(future))
         return await future
 
     async def _after_restore(self, invocation: Invocation) -> None:
