@@ -42,11 +42,56 @@ DOC_KEYS = (
 )
 
 
+SERIAL = "Serial"
+DIRECT = "Direct"
+
+
 def model_containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The container definitions of a model document, primary first."""
     if doc.get("PrimaryContainer"):
         return [doc["PrimaryContainer"]]
     return list(doc.get("Containers") or [])
+
+
+def default_hostname(position: int) -> str:
+    """The name SageMaker gives the ``position``-th (1-based) container of a pipeline
+    whose definitions name none."""
+    return f"container-{position}"  # unconfirmed: the docs say only "based on the position"
+
+
+def model_pipeline(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """The containers a model runs, each with its ``ContainerHostname``, and how they
+    are invoked: None for one container (a PrimaryContainer, or one in Containers
+    without InferenceExecutionConfig), else ``Serial`` (an inference pipeline, the
+    default) or ``Direct``."""
+    containers = model_containers(doc)
+    mode = (doc.get("InferenceExecutionConfig") or {}).get("Mode")
+    if doc.get("PrimaryContainer") or (len(containers) < 2 and mode is None):
+        return containers, None
+    named = [
+        {**c, "ContainerHostname": c.get("ContainerHostname") or default_hostname(i)}
+        for i, c in enumerate(containers, start=1)
+    ]
+    return named, mode or SERIAL
+
+
+def check_pipeline(params: dict[str, Any]) -> None:
+    """What CreateModel refuses in Containers beyond the model's own constraints."""
+    containers = params.get("Containers") or []
+    if params.get("PrimaryContainer") and containers:
+        raise SageMakerValidation(  # unconfirmed text
+            "Only one of PrimaryContainer or Containers may be specified."
+        )
+    hostnames = [c["ContainerHostname"] for c in containers if c.get("ContainerHostname")]
+    if hostnames and len(hostnames) != len(containers):
+        raise SageMakerValidation(  # unconfirmed text
+            "ContainerHostname must be specified for every container of the model "
+            "when it is specified for any."
+        )
+    if len({h.lower() for h in hostnames}) != len(hostnames):
+        raise SageMakerValidation(  # unconfirmed text
+            "ContainerHostname must be unique across the containers of the model."
+        )
 
 
 def model_row(
@@ -69,6 +114,7 @@ class ModelOperations:
     async def create_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]
         containers = model_containers(params)
+        check_pipeline(params)
         if not containers:
             raise SageMakerValidation(
                 "Either PrimaryContainer or Containers must be specified."  # unconfirmed text

@@ -16,7 +16,12 @@ from aiohttp import web
 
 from irisops.core.context import RequestContext
 from irisops.engines.sagemaker.endpoint_http import BadAnswer, InstanceUnreachable
-from irisops.engines.sagemaker.endpoint_routing import NoCapacity, NoSuchVariant
+from irisops.engines.sagemaker.endpoint_instances import invoke_parts
+from irisops.engines.sagemaker.endpoint_routing import (
+    NoCapacity,
+    NoSuchVariant,
+    TargetContainerError,
+)
 from irisops.services.base import Service
 from irisops.services.sagemaker.resources import resource_arn
 from irisops.services.sagemaker_runtime import fast_route
@@ -25,6 +30,7 @@ from irisops.services.sagemaker_runtime.errors import (
     ValidationError,
     endpoint_not_found,
     model_error,
+    target_container_error,
 )
 
 INVOCATION_TIMEOUT_S = 60.0
@@ -88,9 +94,18 @@ class SageMakerRuntimeService(Service):
             except NoCapacity as exc:
                 raise self._not_serving(ctx, name, arn) from exc
             try:
-                answer = await instance.client.post(
-                    "/invocations", headers, body, INVOCATION_TIMEOUT_S
-                )
+                if instance.mode is None and "TargetContainerHostname" not in params:
+                    answer = await instance.client.post(
+                        "/invocations", headers, body, INVOCATION_TIMEOUT_S
+                    )
+                    served = instance
+                else:
+                    answer, served = await invoke_parts(
+                        instance, params.get("TargetContainerHostname"), headers, body,
+                        INVOCATION_TIMEOUT_S,
+                    )  # fmt: skip
+            except TargetContainerError as exc:
+                raise target_container_error(exc, name, ctx.account) from exc
             except TimeoutError as exc:
                 raise self._timed_out(ctx, name) from exc
             except InstanceUnreachable as exc:
@@ -103,7 +118,9 @@ class SageMakerRuntimeService(Service):
                 raise model_error(ctx.region, ctx.account, name, 0, str(exc)) from exc
             if answer.status >= 300:
                 message = answer.body.decode("utf-8", "replace")
-                raise model_error(ctx.region, ctx.account, name, answer.status, message)
+                raise model_error(
+                    ctx.region, ctx.account, name, answer.status, message, served.name
+                )
             out: dict[str, Any] = {
                 "Body": answer.body,
                 "ContentType": answer.headers.get("content-type", "application/octet-stream"),
