@@ -34,6 +34,7 @@ from tests.integration.sagemaker_endpoint_setup import (
     tarball,
     wait_status,
 )
+from tests.sagemaker_jobs import wait_for
 
 __all__ = ["inference_image"]
 
@@ -89,7 +90,17 @@ def test_endpoint_serves_the_iris_model(client: Any, inference_image: str) -> No
     )
 
     logs = client("logs")
-    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/Endpoints/Iris-Ep")
+    # The container's first lines reach CloudWatch Logs a flush interval after it starts.
+    streams = wait_for(
+        lambda: (
+            logs.describe_log_streams(logGroupName="/aws/sagemaker/Endpoints/Iris-Ep")
+            if logs.describe_log_groups(logGroupNamePrefix="/aws/sagemaker/Endpoints/Iris-Ep")[
+                "logGroups"
+            ]
+            else None
+        ),
+        timeout=30,
+    )
     assert [s["logStreamName"].split("/")[0] for s in streams["logStreams"]] == ["AllTraffic"]
 
     listed = sm.list_endpoints(StatusEquals="InService", NameContains="iris")["Endpoints"]
