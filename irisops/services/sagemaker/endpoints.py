@@ -21,7 +21,7 @@ from irisops.services.sagemaker import endpoint_records as records
 from irisops.services.sagemaker.endpoint_configs import config_row, missing_config
 from irisops.services.sagemaker.endpoint_records import EndpointRecord
 from irisops.services.sagemaker.errors import SageMakerValidation, already_exists, could_not_find
-from irisops.services.sagemaker.listing import list_query, page
+from irisops.services.sagemaker.listing import list_page, row_summary
 from irisops.services.sagemaker.models import model_pipeline, model_row
 from irisops.services.sagemaker.resources import add_resource, resource_arn
 
@@ -192,25 +192,18 @@ class EndpointOperations:
         return out
 
     async def list_endpoints(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        sql, args, offset, limit = list_query(
-            "sagemaker_endpoints", ctx.account, ctx.region, params
+        return await list_page(
+            self.store,
+            "sagemaker_endpoints",
+            ctx,
+            params,
+            "Endpoints",
+            lambda row: {
+                **row_summary(row, "Endpoint"),
+                "LastModifiedTime": from_epoch_ms(row["modified_ms"]),
+                "EndpointStatus": row["status"],
+            },
         )
-        rows, token = page(await self.store.query(sql, args), offset, limit)
-        out: dict[str, Any] = {
-            "Endpoints": [
-                {
-                    "EndpointName": row["name"],
-                    "EndpointArn": row["arn"],
-                    "CreationTime": from_epoch_ms(row["created_ms"]),
-                    "LastModifiedTime": from_epoch_ms(row["modified_ms"]),
-                    "EndpointStatus": row["status"],
-                }
-                for row in rows
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
 
     def _check_updatable(self, rec: EndpointRecord) -> None:
         if rec.status in (records.CREATING, records.UPDATING, records.DELETING):

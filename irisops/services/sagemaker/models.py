@@ -11,11 +11,11 @@ import json
 import sqlite3
 from typing import Any
 
-from irisops.core.clock import epoch_ms, from_epoch_ms
+from irisops.core.clock import epoch_ms
 from irisops.core.context import RequestContext
 from irisops.core.store import Store
 from irisops.services.sagemaker.errors import SageMakerValidation, already_exists, could_not_find
-from irisops.services.sagemaker.listing import list_query, page
+from irisops.services.sagemaker.listing import described_row, list_page, row_summary
 from irisops.services.sagemaker.resources import add_resource, remove_resource, resource_arn
 from irisops.services.sagemaker.roles import check_execution_role
 
@@ -155,31 +155,12 @@ class ModelOperations:
         return row
 
     async def describe_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = self._model(ctx, params["ModelName"])
-        doc = json.loads(row["doc"])
-        return {
-            "ModelName": row["name"],
-            "ModelArn": row["arn"],
-            "CreationTime": from_epoch_ms(row["created_ms"]),
-            **doc,
-        }
+        return described_row(self._model(ctx, params["ModelName"]), "Model")
 
     async def list_models(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        sql, args, offset, limit = list_query("sagemaker_models", ctx.account, ctx.region, params)
-        rows, token = page(await self.store.query(sql, args), offset, limit)
-        out: dict[str, Any] = {
-            "Models": [
-                {
-                    "ModelName": row["name"],
-                    "ModelArn": row["arn"],
-                    "CreationTime": from_epoch_ms(row["created_ms"]),
-                }
-                for row in rows
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
+        return await list_page(
+            self.store, "sagemaker_models", ctx, params, "Models", lambda r: row_summary(r, "Model")
+        )
 
     async def delete_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]
