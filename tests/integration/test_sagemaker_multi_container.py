@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from irisops.sdk.server import ServerProcess
 from tests.integration.sagemaker_endpoint_setup import (
     SETOSA,
     VIRGINICA,
@@ -260,3 +262,35 @@ def test_bad_multi_container_models_are_refused(client: Any) -> None:
     assert bad_mode["Error"]["Code"] == "ValidationException"
     assert "Member must satisfy enum value set" in bad_mode["Error"]["Message"]
     assert sm.list_models()["Models"] == []
+
+
+@pytest.mark.docker
+def test_pipeline_endpoint_serves_again_after_kill_9(
+    tmp_path: Path, inference_image: str, postprocess_image: str
+) -> None:
+    server = ServerProcess(tmp_path / "data").start()
+    try:
+        pipeline_endpoint(server.client, "pipe-durable", inference_image, postprocess_image)
+        pipeline_endpoint(server.client, "pipe-broken", inference_image, postprocess_image)
+        durable = sorted(endpoint_containers("pipe-durable"))
+        server.kill()
+        # One container of the other endpoint's instance dies while no server watches.
+        broken = endpoint_containers("pipe-broken")
+        subprocess.run(
+            ["docker", "rm", "-f", broken[0]], check=True, capture_output=True, timeout=60
+        )
+
+        server.start()
+        sm, runtime = server.client("sagemaker"), server.client("sagemaker-runtime")
+        wait_status(sm, "pipe-durable", "InService")
+        assert invoke_json(runtime, "pipe-durable", SETOSA)[0]["species"] == "SETOSA"
+        assert sorted(endpoint_containers("pipe-durable")) == durable
+        # Its sibling alone cannot serve: the whole instance was started again.
+        wait_status(sm, "pipe-broken", "InService")
+        assert invoke_json(runtime, "pipe-broken", VIRGINICA)[0]["species"] == "VIRGINICA"
+        fresh = endpoint_containers("pipe-broken")
+        assert len(fresh) == 2 and not set(fresh) & set(broken)
+    finally:
+        server.stop()
+    assert endpoint_containers("pipe-durable", every_state=True) == []
+    assert endpoint_containers("pipe-broken", every_state=True) == []

@@ -103,24 +103,20 @@ async def attach_instance(
     others its siblings in the model's order), None if any does not."""
     parts = await asyncio.gather(*(attach(sup, rec, c, deployment) for c in containers))
     found = [part for part in parts if part is not None]
-    variant = next(
-        (v for v in deployment["variants"] if found and v["VariantName"] == found[0].variant),
-        None,
-    )
-    names = [c.get("ContainerHostname") for c in variant_parts(variant)] if variant else []
+    variants = {v["VariantName"]: v for v in deployment["variants"]}
+    variant = variants.get(found[0].variant) if found else None
     by_name = {part.hostname: part for part in found}
-    if (
-        variant is None
-        or len(found) != len(parts)
-        or sorted(by_name, key=str) != sorted(names, key=str)
-    ):
+    names = [c.get("ContainerHostname") for c in variant_parts(variant)] if variant else []
+    whole = len(parts) == len(found) == len(names) and set(by_name) == set(names)
+    if variant is None or not whole:
         for part in found:
             await part.close()
         return None
-    head, *rest = [by_name[name] for name in names]
+    head, *rest = (by_name[name] for name in names)
     head.siblings = rest
+    mode = variant.get("Mode") if variant.get("Containers") else None
     for part in head.parts:
-        part.mode = variant.get("Mode") if variant.get("Containers") else None
+        part.mode = mode
     return head
 
 
