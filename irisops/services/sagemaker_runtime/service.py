@@ -100,10 +100,10 @@ class SageMakerRuntimeService(Service):
                     )
                     served = instance
                 else:
+                    hostname = params.get("TargetContainerHostname")
                     answer, served = await invoke_parts(
-                        instance, params.get("TargetContainerHostname"), headers, body,
-                        INVOCATION_TIMEOUT_S,
-                    )  # fmt: skip
+                        instance, hostname, headers, body, INVOCATION_TIMEOUT_S
+                    )
             except TargetContainerError as exc:
                 raise target_container_error(exc, name, ctx.account) from exc
             except TimeoutError as exc:
