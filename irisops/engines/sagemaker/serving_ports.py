@@ -16,6 +16,7 @@ from typing import Any
 
 ACCEPT_BIND_TO_PORT = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 DEFAULT_PORT = 8080
+# unconfirmed: which ports SageMaker hands out is not documented; these are ours.
 #: Container ``n`` (0-based) of a pipeline binds ``FIRST_BIND_PORT + n``.
 FIRST_BIND_PORT = 8080
 #: ... and may use ``SAFE_RANGE_START + n * SAFE_RANGE_SIZE`` and the ports after it.

@@ -83,7 +83,8 @@ class TransformRunner(JobRunner):
         return len(self.instance_ids) * max(len(self.model), 1)
 
     def log_stream(self, host: int) -> str:
-        """``<job>/<instance-id>``, with ``/<ContainerHostname>`` in a pipeline."""
+        """``<job>/<instance-id>``, with ``/<ContainerHostname>`` in a pipeline (as an
+        endpoint's streams are; unconfirmed for transform jobs)."""
         index, position = divmod(host - 1, max(len(self.model), 1))
         stream = f"{self.job.name}/{self.instance_ids[index]}"
         hostname = self.model[position].get("ContainerHostname") if self.model else None

@@ -57,6 +57,7 @@ def model_error(
     """``Received client error (400) from primary with message "..."`` as SageMaker
     words it, with OriginalStatusCode, OriginalMessage and LogStreamArn; a pipeline's
     container is named by its ContainerHostname instead of ``primary``."""
+    # unconfirmed text: a pipeline's container named by its ContainerHostname.
     kind = "client" if 400 <= status < 500 else "server"
     console = (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
