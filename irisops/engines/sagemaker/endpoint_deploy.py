@@ -223,10 +223,10 @@ async def start_instances(
                 head.siblings.append(instance)
             follow_log(instance, runtime.services.get("logs"), rec.account, rec.region, rec.name)
         assert head is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + float(variant.get("HealthTimeout") or DEFAULT_HEALTH_TIMEOUT_S)
-        for part in head.parts:  # they boot together: the last waits least
-            await wait_healthy(part, http, max(deadline - loop.time(), 0.0))
+        timeout = float(variant.get("HealthTimeout") or DEFAULT_HEALTH_TIMEOUT_S)
+        until = asyncio.get_running_loop().time() + timeout
+        for part in head.parts:  # they boot together, within one deadline
+            await wait_healthy(part, http, timeout, until)
 
     try:
         async with asyncio.TaskGroup() as group:

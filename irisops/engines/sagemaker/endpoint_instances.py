@@ -207,12 +207,18 @@ async def start_container(
     return container, host_port
 
 
-async def wait_healthy(instance: Instance, http: aiohttp.ClientSession, deadline_s: float) -> None:
+async def wait_healthy(
+    instance: Instance,
+    http: aiohttp.ClientSession,
+    deadline_s: float,
+    until: float | None = None,
+) -> None:
     """Poll ``GET /ping`` until it answers 200; InstanceFailed when the container
-    exits or the deadline passes, quoting its last log lines."""
+    exits or the deadline passes (``deadline_s`` from now, or the loop time ``until``
+    that the instance's containers share), quoting its last log lines."""
     role = f"container {instance.hostname}" if instance.hostname else "primary container"
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + deadline_s
+    deadline = until if until is not None else loop.time() + deadline_s
     timeout = aiohttp.ClientTimeout(total=PING_TIMEOUT_S)
     checks = 0
     last = "no answer"
