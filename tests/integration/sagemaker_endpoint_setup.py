@@ -21,6 +21,7 @@ from tests.docker_engine import DockerEngine
 from tests.iris_data import iris_csv
 
 CONTAINERS = Path(__file__).resolve().parents[2] / "containers"
+TEST_IMAGES = Path(__file__).resolve().parents[1] / "images"
 ROLE_TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -38,12 +39,12 @@ SETOSA = [5.1, 3.5, 1.4, 0.2]
 VIRGINICA = [6.8, 3.0, 5.5, 2.1]
 
 
-@pytest.fixture(scope="session")
-def inference_image(docker_engine: DockerEngine) -> Iterator[str]:
-    tag = f"irisops-test/iris-inference:{secrets.token_hex(4)}"
+def built_image(docker_engine: DockerEngine, name: str, context: Path) -> Iterator[str]:
+    """``context`` built FROM the base image for the session, removed after it."""
+    tag = f"irisops-test/{name}:{secrets.token_hex(4)}"
     argv = ["docker", "build", "-q", "--build-arg", f"BASE_IMAGE={docker_engine.base_image}"]
     built = subprocess.run(
-        [*argv, "-t", tag, str(CONTAINERS / "inference")],
+        [*argv, "-t", tag, str(context)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -54,6 +55,18 @@ def inference_image(docker_engine: DockerEngine) -> Iterator[str]:
         yield tag
     finally:
         subprocess.run(["docker", "rmi", "-f", tag], capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def inference_image(docker_engine: DockerEngine) -> Iterator[str]:
+    yield from built_image(docker_engine, "iris-inference", CONTAINERS / "inference")
+
+
+@pytest.fixture(scope="session")
+def postprocess_image(docker_engine: DockerEngine) -> Iterator[str]:
+    """tests/images/postprocess: upper-cases the iris model's answer (a pipeline's
+    second container)."""
+    yield from built_image(docker_engine, "postprocess", TEST_IMAGES / "postprocess")
 
 
 def trained_model() -> dict[str, Any]:
@@ -105,6 +118,19 @@ def execution_role(client: Any) -> str:
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(RoleName="SageMakerRole", AssumeRolePolicyDocument=ROLE_TRUST)
         return str(role["Role"]["Arn"])
+
+
+def create_pipeline_model(
+    client: Any, name: str, containers: list[dict[str, Any]], mode: str | None = None
+) -> None:
+    """A model of several containers (``Containers``), Serial unless ``mode`` says."""
+    extra = {"InferenceExecutionConfig": {"Mode": mode}} if mode else {}
+    client("sagemaker").create_model(
+        ModelName=name,
+        Containers=containers,
+        ExecutionRoleArn=execution_role(client),
+        **extra,
+    )
 
 
 def create_model(client: Any, name: str, image: str, data_url: str | None) -> None:

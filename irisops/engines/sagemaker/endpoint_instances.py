@@ -2,6 +2,12 @@
 model at ``/opt/ml/model``, port 8080 published on 127.0.0.1, its log in CloudWatch
 Logs, and a keep-alive connection pool the Runtime proxy sends invocations through
 (:class:`~irisops.engines.sagemaker.endpoint_http.InstanceClient`).
+
+An instance of a multi-container model runs one container per model container: the
+first is the :class:`Instance` the fleet routes to, the others its ``siblings``; each
+listens on the port SageMaker tells it in ``SAGEMAKER_BIND_TO_PORT`` when its image
+accepts that, and :func:`invoke_parts` sends an invocation through them (``Serial``:
+each answer is the next one's request) or to the one named (``Direct``).
 """
 
 from __future__ import annotations
@@ -19,13 +25,17 @@ import aiohttp
 from aiodocker.containers import DockerContainer
 
 from irisops.engines.codebuild.logsink import LogSink
-from irisops.engines.sagemaker.endpoint_http import InstanceClient
+from irisops.engines.sagemaker.endpoint_http import Answer, InstanceClient
+from irisops.engines.sagemaker.endpoint_routing import DIRECT, choose_container
 
 log = logging.getLogger("irisops.sagemaker.endpoints")
 
 VARIANT_LABEL = "irisops.sagemaker.variant"
 INSTANCE_LABEL = "irisops.sagemaker.instance"
 DEPLOYMENT_LABEL = "irisops.sagemaker.deployment"
+#: On the containers of a multi-container instance: its ContainerHostname and its port.
+CONTAINER_LABEL = "irisops.sagemaker.container"
+PORT_LABEL = "irisops.sagemaker.port"
 PORT = "8080/tcp"
 DOCKER_TIMEOUT_S = 60
 PING_TIMEOUT_S = 2.0
@@ -56,6 +66,28 @@ class Instance:
     sink: LogSink | None = None
     log_task: asyncio.Task[None] | None = None
     _client: InstanceClient | None = field(default=None, repr=False)
+    #: The model container's ContainerHostname; None when the model has one container.
+    hostname: str | None = None
+    #: How a multi-container instance is invoked (``Serial`` or ``Direct``), or None.
+    mode: str | None = None
+    #: The instance's other containers, in the model's order (on the first one only).
+    siblings: list[Instance] = field(default_factory=list, repr=False)
+
+    @property
+    def parts(self) -> list[Instance]:
+        """Every container of the instance, the model's first container first."""
+        return [self, *self.siblings]
+
+    @property
+    def name(self) -> str:
+        """How SageMaker names the container in its messages."""
+        return self.hostname or "primary"
+
+    @property
+    def log_stream(self) -> str:
+        """``<variant>/<instance-id>``, with ``/<ContainerHostname>`` in a pipeline."""
+        stream = f"{self.variant}/{self.instance_id}"
+        return f"{stream}/{self.hostname}" if self.hostname else stream
 
     @property
     def url(self) -> str:
@@ -88,6 +120,7 @@ def container_config(
     environment: dict[str, str],
     model_dir: Path | None,
     labels: dict[str, str],
+    port: str = PORT,
 ) -> dict[str, Any]:
     binds = [f"{model_dir}:/opt/ml/model:ro"] if model_dir is not None else []
     return {
@@ -95,16 +128,16 @@ def container_config(
         "Cmd": ["serve"],
         "Env": [f"{key}={value}" for key, value in environment.items()],
         "Labels": labels,
-        "ExposedPorts": {PORT: {}},
+        "ExposedPorts": {port: {}},
         "HostConfig": {
-            "PortBindings": {PORT: [{"HostIp": "127.0.0.1", "HostPort": ""}]},
+            "PortBindings": {port: [{"HostIp": "127.0.0.1", "HostPort": ""}]},
             "Binds": binds,
         },
     }
 
 
-def published_port(info: dict[str, Any]) -> int | None:
-    for binding in ((info.get("NetworkSettings") or {}).get("Ports") or {}).get(PORT) or []:
+def published_port(info: dict[str, Any], port: str = PORT) -> int | None:
+    for binding in ((info.get("NetworkSettings") or {}).get("Ports") or {}).get(port) or []:
         if binding.get("HostIp") == "127.0.0.1" and binding.get("HostPort"):
             return int(binding["HostPort"])
     return None
@@ -127,9 +160,7 @@ def follow_log(
     ``<variant>/<instance-id>``."""
     if logs is None:
         return
-    sink = LogSink(
-        logs, account, region, log_group(endpoint), f"{instance.variant}/{instance.instance_id}"
-    )
+    sink = LogSink(logs, account, region, log_group(endpoint), instance.log_stream)
     sink.start()
     instance.sink = sink
 
@@ -153,7 +184,7 @@ def follow_log(
 
 
 async def start_container(
-    docker: Any, name: str, config: dict[str, Any]
+    docker: Any, name: str, config: dict[str, Any], port: str = PORT
 ) -> tuple[DockerContainer, int]:
     """Create and start a container; it and its published host port."""
     try:
@@ -168,19 +199,26 @@ async def start_container(
     except Exception as exc:
         await remove_container(container)
         raise InstanceFailed(f"could not start the container: {exc}") from exc
-    port = published_port(info)
-    if port is None:
+    host_port = published_port(info, port)
+    if host_port is None:
         reason = await last_log_lines(container)
         await remove_container(container)
         raise InstanceFailed(f"the container exited at once. Last log lines: {reason}")
-    return container, port
+    return container, host_port
 
 
-async def wait_healthy(instance: Instance, http: aiohttp.ClientSession, deadline_s: float) -> None:
+async def wait_healthy(
+    instance: Instance,
+    http: aiohttp.ClientSession,
+    deadline_s: float,
+    until: float | None = None,
+) -> None:
     """Poll ``GET /ping`` until it answers 200; InstanceFailed when the container
-    exits or the deadline passes, quoting its last log lines."""
+    exits or the deadline passes (``deadline_s`` from now, or the loop time ``until``
+    that the instance's containers share), quoting its last log lines."""
+    role = f"container {instance.hostname}" if instance.hostname else "primary container"
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + deadline_s
+    deadline = until if until is not None else loop.time() + deadline_s
     timeout = aiohttp.ClientTimeout(total=PING_TIMEOUT_S)
     checks = 0
     last = "no answer"
@@ -199,14 +237,14 @@ async def wait_healthy(instance: Instance, http: aiohttp.ClientSession, deadline
             if state is not None and not state.get("Running"):
                 logs = await last_log_lines(instance.container)
                 raise InstanceFailed(
-                    f"The primary container for production variant {instance.variant} exited "
+                    f"The {role} for production variant {instance.variant} exited "
                     f"with code {state.get('ExitCode')} before passing the ping health "
                     f"check. Last log lines: {logs}"
                 )
         if loop.time() > deadline:
             logs = await last_log_lines(instance.container)
             raise InstanceFailed(
-                f"The primary container for production variant {instance.variant} did not "
+                f"The {role} for production variant {instance.variant} did not "
                 f"pass the ping health check within {deadline_s:g} seconds ({last}). "
                 f"Last log lines: {logs}"
             )
@@ -237,11 +275,53 @@ async def remove_container(container: DockerContainer, grace_s: int = 0) -> None
 
 
 async def discard(instance: Instance, grace_s: int = 0) -> None:
-    """Close the instance and remove its container and model dir (the container is
-    removed even when closing the log follower or the pool fails)."""
-    try:
-        await instance.close()
-    finally:
-        await remove_container(instance.container, grace_s)
-    if instance.model_dir is not None:
-        await asyncio.to_thread(shutil.rmtree, instance.model_dir.parent, True)
+    """Close the instance and remove its containers and model dirs (each container is
+    removed even when closing its log follower or pool fails)."""
+
+    async def one(part: Instance) -> None:
+        try:
+            await part.close()
+        finally:
+            await remove_container(part.container, grace_s)
+
+    await asyncio.gather(*(one(part) for part in instance.parts), return_exceptions=True)
+    for folder in {part.model_dir.parent for part in instance.parts if part.model_dir}:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+
+
+async def post_serial(
+    chain: list[tuple[str, InstanceClient]], headers: dict[str, str], body: bytes, deadline_s: float
+) -> tuple[Answer, str]:
+    """``POST /invocations`` through an inference pipeline: the body to the first
+    container, each answer (with its Content-Type) to the next, within one deadline.
+    The last answer, or the first error answer, and the name of the container that gave
+    it."""
+    if len(chain) == 1:
+        name, client = chain[0]
+        return await client.post("/invocations", headers, body, deadline_s), name
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    step = dict(headers)
+    for name, client in chain:
+        answer = await client.post("/invocations", step, body, max(deadline - loop.time(), 0.001))
+        if answer.status >= 300:
+            return answer, name
+        body = answer.body
+        step["Content-Type"] = answer.headers.get("content-type", "application/octet-stream")
+    return answer, chain[-1][0]
+
+
+async def invoke_parts(
+    instance: Instance, target: str | None, headers: dict[str, str], body: bytes, deadline_s: float
+) -> tuple[Answer, Instance]:
+    """An invocation of a multi-container instance (or one naming a container): the
+    answer and the container that gave it. ``Direct``: the container ``target`` names;
+    ``Serial``: through every container in turn (:func:`post_serial`)."""
+    part = choose_container(instance.parts, instance.mode, target)
+    if instance.mode == DIRECT or not instance.siblings:
+        return await part.client.post("/invocations", headers, body, deadline_s), part
+    parts = {p.name: p for p in instance.parts}
+    answer, name = await post_serial(
+        [(p.name, p.client) for p in instance.parts], headers, body, deadline_s
+    )
+    return answer, parts[name]

@@ -1,5 +1,6 @@
 """Which instance an invocation goes to: a variant chosen by weight (or named by
-``TargetVariant``), then its instances in turn.
+``TargetVariant``), then its instances in turn; on a multi-container endpoint with
+direct invocation, which of the instance's containers (``TargetContainerHostname``).
 
 Kept free of I/O so the choice can be tested on its own; the proxy holds one
 :class:`Fleet` per serving endpoint and swaps it whole when a deployment changes.
@@ -12,9 +13,17 @@ import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+DIRECT = "Direct"
+
+
+class NamedContainer(Protocol):
+    hostname: str | None
+
+
+C = TypeVar("C", bound=NamedContainer)
 
 
 class NoSuchVariant(LookupError):
@@ -23,6 +32,32 @@ class NoSuchVariant(LookupError):
 
 class NoCapacity(LookupError):
     """Every variant has weight 0 or no instance."""
+
+
+class TargetContainerError(LookupError):
+    """``TargetContainerHostname`` does not fit the endpoint: ``kind`` is ``missing``
+    (direct invocation without it), ``unknown`` (no such container) or ``not-direct``
+    (given to an endpoint without direct invocation)."""
+
+    def __init__(self, kind: str, hostname: str | None) -> None:
+        super().__init__(kind, hostname)
+        self.kind = kind
+        self.hostname = hostname
+
+
+def choose_container(parts: list[C], mode: str | None, target: str | None) -> C:
+    """The container a direct invocation names; the first one otherwise (where a
+    target is refused, as SageMaker refuses it)."""
+    if mode != DIRECT:
+        if target:
+            raise TargetContainerError("not-direct", target)
+        return parts[0]
+    if not target:
+        raise TargetContainerError("missing", None)
+    for part in parts:
+        if part.hostname == target:
+            return part
+    raise TargetContainerError("unknown", target)
 
 
 @dataclass

@@ -337,17 +337,20 @@ class EndpointSupervisor:
     # -- watcher ------------------------------------------------------------------------
 
     async def _watch(self, arn: str) -> None:
-        """Replace instances whose container is no longer running."""
+        """Replace instances of which a container is no longer running (the whole
+        instance: every container of a multi-container model)."""
         while True:
             await asyncio.sleep(WATCH_INTERVAL_S)
             if self.busy(arn):
                 continue
             try:
                 for instance in list(self._instances.get(arn, [])):
-                    state = await container_state(instance.container)
-                    if state is None or state.get("Running"):
-                        continue
-                    await self._replace(arn, instance, state)
+                    for part in instance.parts:
+                        state = await container_state(part.container)
+                        if state is None or state.get("Running"):
+                            continue
+                        await self._replace(arn, instance, state)
+                        break
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -1,9 +1,10 @@
-"""One batch transform job: InProgress (the model's image and model data, the input
-objects staged, the model's container running ``serve`` with 8080 published on
-127.0.0.1) -> ``/ping`` answers 200 -> every object split, filtered, batched and sent to
-``/invocations`` (MaxConcurrentTransforms at a time) -> ``<S3OutputPath>/<name>.out``
-for every object -> Completed; or Failed (the container's answer quoted); or
-Stopping -> Stopped (nothing stored).
+"""One batch transform job: InProgress (the model's images and model data, the input
+objects staged, on each of the InstanceCount instances the model's containers running
+``serve`` with their ports published on 127.0.0.1) -> every ``/ping`` answers 200 ->
+the objects divided among the instances, each split, filtered, batched and sent to
+``/invocations`` (through every container of a Serial pipeline; MaxConcurrentTransforms
+at a time per instance) -> ``<S3OutputPath>/<name>.out`` for every object -> Completed;
+or Failed (the container's answer quoted); or Stopping -> Stopped (nothing stored).
 
 The container never exits by itself: the transform runs beside the runner's wait for
 it and kills it when done, so stop, logs and teardown are the shared
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import shutil
@@ -24,37 +24,34 @@ from typing import Any
 
 import aiohttp
 
-from irisops.core.context import RequestContext
 from irisops.core.errors import AwsError
-from irisops.engines.images import ImageUnavailable, ensure_local_image
 from irisops.engines.sagemaker import transform_records as records
 from irisops.engines.sagemaker.endpoint_http import InstanceClient, InstanceUnreachable
-from irisops.engines.sagemaker.endpoint_instances import last_log_lines, published_port
+from irisops.engines.sagemaker.endpoint_instances import (
+    last_log_lines,
+    post_serial,
+    published_port,
+)
 from irisops.engines.sagemaker.job_container import ContainerSpec
 from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
 from irisops.engines.sagemaker.job_staging import StagingError, stage_s3
-from irisops.engines.sagemaker.model_data import (
-    ModelDataUnavailable,
-    UnsafeModelData,
-    extract_model_data,
-    fetch_model_data,
+from irisops.engines.sagemaker.transform_model import (
+    TransformFailed,
+    TransformInstance,
+    TransformPart,
+    instance_id,
+    model_of,
+    prepare_parts,
 )
 from irisops.services.s3.local_files import parse_s3_uri, put_file
-from irisops.services.sagemaker.models import model_containers, model_row
-from irisops.services.sagemaker.resources import resource_arn
 
 log = logging.getLogger("irisops.sagemaker")
 
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
-PORT = "8080/tcp"
 PING_DEADLINE_S = 300.0
 PING_INTERVAL_S = 0.05
 DEFAULT_INVOCATION_TIMEOUT_S = 600.0
 MAX_REASON_BODY = 512
-
-
-class TransformFailed(Exception):
-    """The job fails with this message as its FailureReason."""
 
 
 class TransformRunner(JobRunner):
@@ -63,22 +60,35 @@ class TransformRunner(JobRunner):
     reattachable = False
 
     def __init__(self, job: JobContext, doc: dict[str, Any]) -> None:
-        self.instance_id = "i-" + hashlib.sha1(job.arn.encode()).hexdigest()[:17]
+        count = int((doc.get("TransformResources") or {}).get("InstanceCount") or 1)
+        self.instance_ids = [instance_id(job.arn, index) for index in range(count)]
+        self._model_failure: str | None = None
+        try:
+            self.model = model_of(job.runtime, job.account, job.region, doc["ModelName"])
+        except TransformFailed as exc:
+            self.model, self._model_failure = [], str(exc)
         super().__init__(job, doc)
         # A serving container saves nothing on SIGTERM: stop kills it at once.
         job.grace_seconds = 0.0
         self._work: asyncio.Task[None] | None = None
-        self._client: InstanceClient | None = None
+        self._parts: list[TransformPart] = []
+        self._instances: list[TransformInstance] = []
         #: Set by the transform when it ended, with its FailureReason (None: success).
         self._finished = False
         self._failure: str | None = None
 
-    def log_stream(self, host: int) -> str:
-        return f"{self.job.name}/{self.instance_id}"
+    def instance_count(self) -> int:
+        """How many containers the job runs (each has its log stream): every model
+        container on every instance, instance by instance."""
+        return len(self.instance_ids) * max(len(self.model), 1)
 
-    @property
-    def model_dir(self) -> Path:
-        return self.job.job_dir / "model"
+    def log_stream(self, host: int) -> str:
+        """``<job>/<instance-id>``, with ``/<ContainerHostname>`` in a pipeline (as an
+        endpoint's streams are; unconfirmed for transform jobs)."""
+        index, position = divmod(host - 1, max(len(self.model), 1))
+        stream = f"{self.job.name}/{self.instance_ids[index]}"
+        hostname = self.model[position].get("ContainerHostname") if self.model else None
+        return f"{stream}/{hostname}" if hostname else stream
 
     @property
     def input_dir(self) -> Path:
@@ -93,8 +103,8 @@ class TransformRunner(JobRunner):
             self._work.cancel()
             with contextlib.suppress(BaseException):
                 await self._work
-        if self._client is not None:
-            self._client.close()
+        for instance in self._instances:
+            instance.close()
         await super().cleanup()
         await asyncio.to_thread(shutil.rmtree, self.job.job_dir, True)
 
@@ -127,65 +137,39 @@ class TransformRunner(JobRunner):
         self.doc["TransformStartTime"] = time.time()
         await self.save()
         try:
-            return [await self._prepare()]
+            if self._model_failure is not None:
+                raise TransformFailed(self._model_failure)
+            return await self._prepare()
         except TransformFailed as exc:
             await self.fail(str(exc))
             return None
 
-    def _model_container(self) -> dict[str, Any]:
-        ctx = RequestContext(
-            service="sagemaker", operation="Transform",
-            account=self.job.account, region=self.job.region,
-        )  # fmt: skip
-        name = self.doc["ModelName"]
-        row = model_row(self.job.runtime.store, ctx, name)
-        if row is None:
-            raise TransformFailed(
-                f'ClientError: Could not find model "{resource_arn(ctx, "model", name)}".'
-            )
-        containers = model_containers(json.loads(row["doc"]))
-        if not containers:
-            raise TransformFailed(f"ClientError: model {name} has no container")
-        return containers[0]
-
-    async def _prepare(self) -> ContainerSpec:
-        container = self._model_container()
-        try:
-            image = await ensure_local_image(self.job.runtime, container["Image"])
-        except ImageUnavailable as exc:
-            raise TransformFailed(f"ClientError: {exc}") from exc
+    async def _prepare(self) -> list[ContainerSpec]:
         await asyncio.to_thread(shutil.rmtree, self.job.job_dir, True)
-        await asyncio.to_thread(self.model_dir.mkdir, parents=True, exist_ok=True)
-        url = container.get("ModelDataUrl")
-        if url:
-            archive = self.job.job_dir / "model.tar.gz"
-            try:
-                await fetch_model_data(
-                    self.job.runtime.services, self.job.account, self.job.region, url, archive
-                )
-                await extract_model_data(archive, self.model_dir)
-            except (ModelDataUnavailable, UnsafeModelData) as exc:
-                raise TransformFailed(f"ClientError: {exc}") from exc
-            finally:
-                archive.unlink(missing_ok=True)
+        self._parts = await prepare_parts(self.job, self.model, self._environment())
         source = self.doc["TransformInput"]["DataSource"]["S3DataSource"]
         try:
             await stage_s3(
-                self.job.s3, self.job.account, source["S3DataType"], source["S3Uri"],
-                self.input_dir,
+                self.job.s3, self.job.account, source["S3DataType"],
+                source["S3Uri"], self.input_dir,
             )  # fmt: skip
         except StagingError as exc:
             raise TransformFailed(f"ClientError: Data download failed: {exc}") from exc
-        return self.spec(
-            image,
-            cmd=["serve"],
-            env=self._environment(container),
-            binds=[f"{self.model_dir}:/opt/ml/model:ro"],
-            ports=[PORT],
-        )
+        return [
+            self.spec(
+                part.image,
+                cmd=["serve"],
+                env=part.environment,
+                binds=[f"{part.model_dir}:/opt/ml/model:ro"],
+                ports=[part.port],
+            )
+            for _ in self.instance_ids
+            for part in self._parts
+        ]
 
-    def _environment(self, container: dict[str, Any]) -> dict[str, str]:
-        env = {**(container.get("Environment") or {}), **(self.doc.get("Environment") or {})}
+    def _environment(self) -> dict[str, str]:
+        """The job's variables (over each container's own)."""
+        env = dict(self.doc.get("Environment") or {})
         env["SAGEMAKER_BATCH"] = "true"
         if self.doc.get("MaxPayloadInMB") is not None:
             env["SAGEMAKER_MAX_PAYLOAD_IN_MB"] = str(self.doc["MaxPayloadInMB"])
@@ -219,20 +203,48 @@ class TransformRunner(JobRunner):
                 await container.terminate(0)
 
     async def _transform_all(self) -> None:
-        info = await self.containers[0].container.show()
-        port = published_port(info)
-        if port is None:
-            raise TransformFailed("ClientError: the container exited at once")
-        base = f"http://127.0.0.1:{port}"
+        per_instance = len(self._parts)
+        ports = []
+        for index, container in enumerate(self.containers):
+            info = await container.container.show()
+            port = published_port(info, self._parts[index % per_instance].port)
+            if port is None:
+                raise TransformFailed("ClientError: the container exited at once")
+            ports.append(port)
         async with aiohttp.ClientSession() as http:
-            await self._wait_ping(http, base)
-            settings = await self._settings(http, base)
-        self._client = InstanceClient(port)
+            for port in ports:  # they boot together: the later ones wait least
+                await self._wait_ping(http, f"http://127.0.0.1:{port}")
+            settings = await self._settings(http, f"http://127.0.0.1:{ports[0]}")
         files = sorted(p for p in self.input_dir.rglob("*") if p.is_file())
-        for path in files:
-            await self._transform_file(path, settings)
+        count = len(self.instance_ids)
+        self._instances = [
+            TransformInstance(
+                iid,
+                [
+                    (part.hostname or "primary", InstanceClient(ports[n * per_instance + i]))
+                    for i, part in enumerate(self._parts)
+                ],
+                files[n::count],  # the objects are divided among the instances
+            )
+            for n, iid in enumerate(self.instance_ids)
+        ]
+        try:
+            async with asyncio.TaskGroup() as group:
+                for instance in self._instances:
+                    group.create_task(self._transform_instance(instance, settings))
+        except BaseExceptionGroup as exc:
+            raise exc.exceptions[0] from None
         if self.stop_reason is not None:
             return
+        await self._upload(files)
+
+    async def _transform_instance(
+        self, instance: TransformInstance, settings: dict[str, Any]
+    ) -> None:
+        for path in instance.files:
+            await self._transform_file(path, settings, instance)
+
+    async def _upload(self, files: list[Path]) -> None:
         bucket, prefix = parse_s3_uri(self.doc["TransformOutput"]["S3OutputPath"])
         if prefix and not prefix.endswith("/"):
             prefix += "/"
@@ -292,7 +304,9 @@ class TransformRunner(JobRunner):
         settings["Retries"] = int(client.get("InvocationsMaxRetries", 3))
         return settings
 
-    async def _transform_file(self, path: Path, settings: dict[str, Any]) -> None:
+    async def _transform_file(
+        self, path: Path, settings: dict[str, Any], instance: TransformInstance
+    ) -> None:
         transform_input = self.doc["TransformInput"]
         content_type = transform_input.get("ContentType")
         accept = self.doc["TransformOutput"].get("Accept")
@@ -324,7 +338,9 @@ class TransformRunner(JobRunner):
         async def worker() -> None:
             """MaxConcurrentTransforms of these share the batches, in order."""
             for position, indexes in queue:
-                answer = await self._invoke(records.payload(sent, indexes), headers, settings, name)
+                answer = await self._invoke(
+                    records.payload(sent, indexes), headers, settings, name, instance
+                )
                 try:
                     results[position] = (
                         [
@@ -364,13 +380,19 @@ class TransformRunner(JobRunner):
         await asyncio.to_thread(_write, dest, body)
 
     async def _invoke(
-        self, body: bytes, headers: dict[str, str], settings: dict[str, Any], name: str
+        self,
+        body: bytes,
+        headers: dict[str, str],
+        settings: dict[str, Any],
+        name: str,
+        instance: TransformInstance,
     ) -> bytes:
-        assert self._client is not None
         attempts = settings["Retries"] + 1
         for attempt in range(attempts):
             try:
-                answer = await self._client.post("/invocations", headers, body, settings["Timeout"])
+                answer, container = await post_serial(
+                    instance.chain, headers, body, settings["Timeout"]
+                )
             except (InstanceUnreachable, TimeoutError) as exc:
                 if attempt + 1 < attempts and self.stop_reason is None:
                     continue
@@ -381,9 +403,10 @@ class TransformRunner(JobRunner):
             if answer.status == 200:
                 return answer.body
             text = answer.body[:MAX_REASON_BODY].decode("utf-8", "replace")
+            which = "" if container == "primary" else f" {container}"
             raise TransformFailed(
-                f"ClientError: See job logs for more information. {name}: the container "
-                f"answered {answer.status} to an invocation: {text}"
+                f"ClientError: See job logs for more information. {name}: the container"
+                f"{which} answered {answer.status} to an invocation: {text}"
             )
         raise AssertionError("unreachable")
 

@@ -11,11 +11,11 @@ import json
 import sqlite3
 from typing import Any
 
-from irisops.core.clock import epoch_ms, from_epoch_ms
+from irisops.core.clock import epoch_ms
 from irisops.core.context import RequestContext
 from irisops.core.store import Store
 from irisops.services.sagemaker.errors import SageMakerValidation, already_exists, could_not_find
-from irisops.services.sagemaker.listing import list_query, page
+from irisops.services.sagemaker.listing import described_row, list_page, row_summary
 from irisops.services.sagemaker.models import model_row
 from irisops.services.sagemaker.resources import add_resource, remove_resource, resource_arn
 
@@ -125,33 +125,19 @@ class EndpointConfigOperations:
         row = config_row(self.store, ctx, name)
         if row is None:
             raise missing_config(ctx, name)
-        return {
-            "EndpointConfigName": row["name"],
-            "EndpointConfigArn": row["arn"],
-            "CreationTime": from_epoch_ms(row["created_ms"]),
-            **json.loads(row["doc"]),
-        }
+        return described_row(row, "EndpointConfig")
 
     async def list_endpoint_configs(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        sql, args, offset, limit = list_query(
-            "sagemaker_endpoint_configs", ctx.account, ctx.region, params
+        return await list_page(
+            self.store,
+            "sagemaker_endpoint_configs",
+            ctx,
+            params,
+            "EndpointConfigs",
+            lambda row: row_summary(row, "EndpointConfig"),
         )
-        rows, token = page(await self.store.query(sql, args), offset, limit)
-        out: dict[str, Any] = {
-            "EndpointConfigs": [
-                {
-                    "EndpointConfigName": row["name"],
-                    "EndpointConfigArn": row["arn"],
-                    "CreationTime": from_epoch_ms(row["created_ms"]),
-                }
-                for row in rows
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
 
     async def delete_endpoint_config(
         self, ctx: RequestContext, params: dict[str, Any]

@@ -21,8 +21,8 @@ from irisops.services.sagemaker import endpoint_records as records
 from irisops.services.sagemaker.endpoint_configs import config_row, missing_config
 from irisops.services.sagemaker.endpoint_records import EndpointRecord
 from irisops.services.sagemaker.errors import SageMakerValidation, already_exists, could_not_find
-from irisops.services.sagemaker.listing import list_query, page
-from irisops.services.sagemaker.models import model_containers, model_row
+from irisops.services.sagemaker.listing import list_page, row_summary
+from irisops.services.sagemaker.models import model_pipeline, model_row
 from irisops.services.sagemaker.resources import add_resource, resource_arn
 
 KIND = "endpoint"
@@ -44,7 +44,9 @@ def missing_endpoint(ctx: RequestContext, name: str) -> SageMakerValidation:
 def build_deployment(
     conn: sqlite3.Connection, store: Store, ctx: RequestContext, config_name: str
 ) -> dict[str, Any]:
-    """What ``config_name`` deploys: each variant with its model's primary container."""
+    """What ``config_name`` deploys: each variant with its model's primary container
+    (``Image``, ``Environment``, ``ModelDataUrl``) and, for a multi-container model,
+    ``Mode`` and every container in ``Containers``."""
     cfg = config_row(store, ctx, config_name, conn)
     if cfg is None:
         raise missing_config(ctx, config_name)
@@ -53,10 +55,15 @@ def build_deployment(
         model = model_row(store, ctx, pv["ModelName"], conn)
         if model is None:
             raise could_not_find("model", resource_arn(ctx, "model", pv["ModelName"]))
-        container = model_containers(json.loads(model["doc"]))[0]
+        containers, mode = model_pipeline(json.loads(model["doc"]))
+        container = containers[0]
         weight = float(pv.get("InitialVariantWeight", 1.0))
+        pipeline: dict[str, Any] = {}
+        if mode is not None:
+            pipeline = {"Mode": mode, "Containers": [pipeline_part(c) for c in containers]}
         variants.append(
             {
+                **pipeline,
                 "VariantName": pv["VariantName"],
                 "ModelName": model["name"],
                 "InstanceType": pv.get("InstanceType"),
@@ -71,6 +78,16 @@ def build_deployment(
             }
         )
     return {"id": hex_id(8), "config_name": cfg["name"], "variants": variants}
+
+
+def pipeline_part(container: dict[str, Any]) -> dict[str, Any]:
+    """What a deployment keeps of one container of a multi-container model."""
+    return {
+        "ContainerHostname": container["ContainerHostname"],
+        "Image": container["Image"],
+        "Environment": container.get("Environment") or {},
+        "ModelDataUrl": container.get("ModelDataUrl"),
+    }
 
 
 def variant_summary(variant: dict[str, Any]) -> dict[str, Any]:
@@ -175,25 +192,18 @@ class EndpointOperations:
         return out
 
     async def list_endpoints(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        sql, args, offset, limit = list_query(
-            "sagemaker_endpoints", ctx.account, ctx.region, params
+        return await list_page(
+            self.store,
+            "sagemaker_endpoints",
+            ctx,
+            params,
+            "Endpoints",
+            lambda row: {
+                **row_summary(row, "Endpoint"),
+                "LastModifiedTime": from_epoch_ms(row["modified_ms"]),
+                "EndpointStatus": row["status"],
+            },
         )
-        rows, token = page(await self.store.query(sql, args), offset, limit)
-        out: dict[str, Any] = {
-            "Endpoints": [
-                {
-                    "EndpointName": row["name"],
-                    "EndpointArn": row["arn"],
-                    "CreationTime": from_epoch_ms(row["created_ms"]),
-                    "LastModifiedTime": from_epoch_ms(row["modified_ms"]),
-                    "EndpointStatus": row["status"],
-                }
-                for row in rows
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
 
     def _check_updatable(self, rec: EndpointRecord) -> None:
         if rec.status in (records.CREATING, records.UPDATING, records.DELETING):

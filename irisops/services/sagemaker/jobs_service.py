@@ -35,8 +35,10 @@ from irisops.services.sagemaker.jobs_records import (
     STATUS_KEY,
     TRAINING,
     TRANSFORM,
+    job_doc,
     update_job,
 )
+from irisops.services.sagemaker.resources import resource_arn
 
 log = logging.getLogger("irisops.sagemaker")
 
@@ -84,6 +86,18 @@ class JobLifecycle:
         if token:
             out["NextToken"] = token
         return out
+
+    def named_job(
+        self, ctx: RequestContext, kind: str, name: str, not_found: str | None = None
+    ) -> dict[str, Any]:
+        """The document of the ``kind`` job ``name``; SageMaker's ValidationException
+        (``not_found``, or the processing/transform text) when there is none."""
+        doc = job_doc(self.store, resource_arn(ctx, kind, name))
+        if doc is None:
+            # unconfirmed text for processing and transform jobs (ValidationException is
+            # what the waiters expect)
+            raise SageMakerValidation(not_found or f"Could not find requested job with name {name}")
+        return doc
 
     async def stop_open_job(self, kind: str, doc: dict[str, Any]) -> None:
         """Stop*Job: only an InProgress job stops; any other answers SageMaker's error."""

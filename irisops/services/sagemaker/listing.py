@@ -1,12 +1,19 @@
 """The List* calls' shared rules: NameContains, creation/modification time windows,
-StatusEquals, SortBy/SortOrder and NextToken paging over rows of one table."""
+StatusEquals, SortBy/SortOrder and NextToken paging over rows of one table; and the
+Describe/List answers of the resources kept as a row with a JSON ``doc`` (models,
+endpoint configs)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from irisops.core.clock import to_epoch_ms
+from irisops.core.clock import from_epoch_ms, to_epoch_ms
+from irisops.core.context import RequestContext
+from irisops.core.store import Store
 from irisops.services.sagemaker.errors import SageMakerValidation
 
 SORT_COLUMNS = {"Name": "name", "CreationTime": "created_ms", "Status": "status"}
@@ -59,3 +66,35 @@ def page(rows: list[Any], offset: int, limit: int) -> tuple[list[Any], str | Non
     if len(rows) > limit:
         return rows[:limit], str(offset + limit)
     return rows, None
+
+
+def row_summary(row: sqlite3.Row, noun: str) -> dict[str, Any]:
+    """``<noun>Name``, ``<noun>Arn`` and ``CreationTime`` of a resource's row."""
+    return {
+        f"{noun}Name": row["name"],
+        f"{noun}Arn": row["arn"],
+        "CreationTime": from_epoch_ms(row["created_ms"]),
+    }
+
+
+def described_row(row: sqlite3.Row, noun: str) -> dict[str, Any]:
+    """A Describe* answer: the row's summary and the document kept with it."""
+    return {**row_summary(row, noun), **json.loads(row["doc"])}
+
+
+async def list_page(
+    store: Store,
+    table: str,
+    ctx: RequestContext,
+    params: dict[str, Any],
+    member: str,
+    summary: Callable[[sqlite3.Row], dict[str, Any]],
+) -> dict[str, Any]:
+    """A List* answer: one page of ``table``'s rows as summaries under ``member``, and
+    NextToken when there are more."""
+    sql, args, offset, limit = list_query(table, ctx.account, ctx.region, params)
+    rows, token = page(await store.query(sql, args), offset, limit)
+    out: dict[str, Any] = {member: [summary(row) for row in rows]}
+    if token:
+        out["NextToken"] = token
+    return out

@@ -11,11 +11,11 @@ import json
 import sqlite3
 from typing import Any
 
-from irisops.core.clock import epoch_ms, from_epoch_ms
+from irisops.core.clock import epoch_ms
 from irisops.core.context import RequestContext
 from irisops.core.store import Store
 from irisops.services.sagemaker.errors import SageMakerValidation, already_exists, could_not_find
-from irisops.services.sagemaker.listing import list_query, page
+from irisops.services.sagemaker.listing import described_row, list_page, row_summary
 from irisops.services.sagemaker.resources import add_resource, remove_resource, resource_arn
 from irisops.services.sagemaker.roles import check_execution_role
 
@@ -42,11 +42,56 @@ DOC_KEYS = (
 )
 
 
+SERIAL = "Serial"
+DIRECT = "Direct"
+
+
 def model_containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The container definitions of a model document, primary first."""
     if doc.get("PrimaryContainer"):
         return [doc["PrimaryContainer"]]
     return list(doc.get("Containers") or [])
+
+
+def default_hostname(position: int) -> str:
+    """The name SageMaker gives the ``position``-th (1-based) container of a pipeline
+    whose definitions name none."""
+    return f"container-{position}"  # unconfirmed: the docs say only "based on the position"
+
+
+def model_pipeline(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """The containers a model runs, each with its ``ContainerHostname``, and how they
+    are invoked: None for one container (a PrimaryContainer, or one in Containers
+    without InferenceExecutionConfig), else ``Serial`` (an inference pipeline, the
+    default) or ``Direct``."""
+    containers = model_containers(doc)
+    mode = (doc.get("InferenceExecutionConfig") or {}).get("Mode")
+    if doc.get("PrimaryContainer") or (len(containers) < 2 and mode is None):
+        return containers, None
+    named = [
+        {**c, "ContainerHostname": c.get("ContainerHostname") or default_hostname(i)}
+        for i, c in enumerate(containers, start=1)
+    ]
+    return named, mode or SERIAL
+
+
+def check_pipeline(params: dict[str, Any]) -> None:
+    """What CreateModel refuses in Containers beyond the model's own constraints."""
+    containers = params.get("Containers") or []
+    if params.get("PrimaryContainer") and containers:
+        raise SageMakerValidation(  # unconfirmed text
+            "Only one of PrimaryContainer or Containers may be specified."
+        )
+    hostnames = [c["ContainerHostname"] for c in containers if c.get("ContainerHostname")]
+    if hostnames and len(hostnames) != len(containers):
+        raise SageMakerValidation(  # unconfirmed text
+            "ContainerHostname must be specified for every container of the model "
+            "when it is specified for any."
+        )
+    if len({h.lower() for h in hostnames}) != len(hostnames):
+        raise SageMakerValidation(  # unconfirmed text
+            "ContainerHostname must be unique across the containers of the model."
+        )
 
 
 def model_row(
@@ -69,6 +114,7 @@ class ModelOperations:
     async def create_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]
         containers = model_containers(params)
+        check_pipeline(params)
         if not containers:
             raise SageMakerValidation(
                 "Either PrimaryContainer or Containers must be specified."  # unconfirmed text
@@ -109,31 +155,12 @@ class ModelOperations:
         return row
 
     async def describe_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        row = self._model(ctx, params["ModelName"])
-        doc = json.loads(row["doc"])
-        return {
-            "ModelName": row["name"],
-            "ModelArn": row["arn"],
-            "CreationTime": from_epoch_ms(row["created_ms"]),
-            **doc,
-        }
+        return described_row(self._model(ctx, params["ModelName"]), "Model")
 
     async def list_models(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        sql, args, offset, limit = list_query("sagemaker_models", ctx.account, ctx.region, params)
-        rows, token = page(await self.store.query(sql, args), offset, limit)
-        out: dict[str, Any] = {
-            "Models": [
-                {
-                    "ModelName": row["name"],
-                    "ModelArn": row["arn"],
-                    "CreationTime": from_epoch_ms(row["created_ms"]),
-                }
-                for row in rows
-            ]
-        }
-        if token:
-            out["NextToken"] = token
-        return out
+        return await list_page(
+            self.store, "sagemaker_models", ctx, params, "Models", lambda r: row_summary(r, "Model")
+        )
 
     async def delete_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ModelName"]

@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 from irisops.core.context import RequestContext
-from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
-from irisops.services.sagemaker.jobs_records import PROCESSING, insert_job, job_doc, plain
+from irisops.services.sagemaker.errors import ResourceInUse
+from irisops.services.sagemaker.jobs_records import PROCESSING, insert_job, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.resources import add_resource, resource_arn
 
@@ -69,18 +69,10 @@ class ProcessingJobOperations(JobLifecycle):
         self.jobs.launch(self.make_runner(PROCESSING, ctx.account, ctx.region, arn, name, doc))
         return {"ProcessingJobArn": arn}
 
-    def _processing_doc(self, ctx: RequestContext, name: str) -> dict[str, Any]:
-        arn = resource_arn(ctx, "processing-job", name)
-        doc = job_doc(self.store, arn)
-        if doc is None:
-            # unconfirmed text (ValidationException is what the waiters expect)
-            raise SageMakerValidation(f"Could not find requested job with name {name}")
-        return doc
-
     async def describe_processing_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        return self._processing_doc(ctx, params["ProcessingJobName"])
+        return self.named_job(ctx, PROCESSING, params["ProcessingJobName"])
 
     async def list_processing_jobs(
         self, ctx: RequestContext, params: dict[str, Any]
@@ -92,6 +84,6 @@ class ProcessingJobOperations(JobLifecycle):
     async def stop_processing_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        doc = self._processing_doc(ctx, params["ProcessingJobName"])
+        doc = self.named_job(ctx, PROCESSING, params["ProcessingJobName"])
         await self.stop_open_job(PROCESSING, doc)
         return {}

@@ -17,7 +17,7 @@ from irisops.core.context import RequestContext
 from irisops.engines.sagemaker import job_states
 from irisops.engines.sagemaker.job_training import model_artifacts_uri
 from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
-from irisops.services.sagemaker.jobs_records import TRAINING, insert_job, job_doc, plain
+from irisops.services.sagemaker.jobs_records import TRAINING, insert_job, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.resources import add_resource, resource_arn
 
@@ -99,16 +99,10 @@ class TrainingJobOperations(JobLifecycle):
         self.jobs.launch(runner)
         return {"TrainingJobArn": arn}
 
-    def _training_doc(self, ctx: RequestContext, name: str) -> dict[str, Any]:
-        doc = job_doc(self.store, resource_arn(ctx, "training-job", name))
-        if doc is None:
-            raise SageMakerValidation(NOT_FOUND)
-        return doc
-
     async def describe_training_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        return self._training_doc(ctx, params["TrainingJobName"])
+        return self.named_job(ctx, TRAINING, params["TrainingJobName"], NOT_FOUND)
 
     async def list_training_jobs(
         self, ctx: RequestContext, params: dict[str, Any]
@@ -120,6 +114,6 @@ class TrainingJobOperations(JobLifecycle):
     async def stop_training_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        doc = self._training_doc(ctx, params["TrainingJobName"])
+        doc = self.named_job(ctx, TRAINING, params["TrainingJobName"], NOT_FOUND)
         await self.stop_open_job(TRAINING, doc)
         return {}

@@ -10,7 +10,7 @@ from typing import Any
 
 from irisops.core.context import RequestContext
 from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation, could_not_find
-from irisops.services.sagemaker.jobs_records import TRANSFORM, insert_job, job_doc, plain
+from irisops.services.sagemaker.jobs_records import TRANSFORM, insert_job, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.models import model_row
 from irisops.services.sagemaker.resources import add_resource, resource_arn
@@ -82,17 +82,10 @@ class TransformJobOperations(JobLifecycle):
         self.jobs.launch(self.make_runner(TRANSFORM, ctx.account, ctx.region, arn, name, doc))
         return {"TransformJobArn": arn}
 
-    def _transform_doc(self, ctx: RequestContext, name: str) -> dict[str, Any]:
-        doc = job_doc(self.store, resource_arn(ctx, "transform-job", name))
-        if doc is None:
-            # unconfirmed text (ValidationException is what the waiters expect)
-            raise SageMakerValidation(f"Could not find requested job with name {name}")
-        return doc
-
     async def describe_transform_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        doc = self._transform_doc(ctx, params["TransformJobName"])
+        doc = self.named_job(ctx, TRANSFORM, params["TransformJobName"])
         doc.pop("LastModifiedTime", None)  # not in DescribeTransformJob's answer
         return doc
 
@@ -106,6 +99,6 @@ class TransformJobOperations(JobLifecycle):
     async def stop_transform_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
-        doc = self._transform_doc(ctx, params["TransformJobName"])
+        doc = self.named_job(ctx, TRANSFORM, params["TransformJobName"])
         await self.stop_open_job(TRANSFORM, doc)
         return {}

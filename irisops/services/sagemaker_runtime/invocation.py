@@ -4,20 +4,32 @@ to it, and turn its answer (or failure) into InvokeEndpoint's output or error.
 Callbacks rather than a coroutine because this is the path every prediction takes: the
 request goes out in the same turn of the event loop that read it, and the answer goes
 back in the turn that read the container's answer -- no task and no extra loop turns
-per invocation. Only an endpoint that is being restored after a restart is waited for
-in a task.
+per invocation. Only an endpoint that is being restored after a restart, and a multi-container
+instance (a Serial pipeline's chain of exchanges, or a Direct container named), is
+awaited in a task.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from irisops.core.context import RequestContext
 from irisops.engines.sagemaker.endpoint_http import Answer, BadAnswer, InstanceUnreachable
-from irisops.engines.sagemaker.endpoint_routing import NoCapacity, NoSuchVariant
-from irisops.services.sagemaker_runtime.errors import ModelError, ValidationError, model_error
+from irisops.engines.sagemaker.endpoint_instances import invoke_parts
+from irisops.engines.sagemaker.endpoint_routing import (
+    NoCapacity,
+    NoSuchVariant,
+    TargetContainerError,
+)
+from irisops.services.sagemaker_runtime.errors import (
+    ModelError,
+    ValidationError,
+    model_error,
+    target_container_error,
+)
 
 if TYPE_CHECKING:
     from irisops.services.sagemaker_runtime.service import SageMakerRuntimeService
@@ -34,12 +46,14 @@ class Invocation:
         "arn",
         "attempt",
         "body",
+        "container",
         "ctx",
         "done",
         "fleet",
         "headers",
         "instance",
         "name",
+        "served",
         "service",
         "started",
         "target",
@@ -59,6 +73,7 @@ class Invocation:
         self.arn = arn
         self.name: str = params["EndpointName"]
         self.target: str | None = params.get("TargetVariant")
+        self.container: str | None = params.get("TargetContainerHostname")
         self.headers = service.container_headers(params)
         self.body: bytes = params.get("Body") or b""
         self.done = done
@@ -67,6 +82,8 @@ class Invocation:
         self.fleet: Any = None
         self.instance: Any = None
         self.variant: Any = None
+        #: The container that gave the answer (named in a ModelError).
+        self.served: Any = None
 
     def start(self, fleet: Any) -> None:
         self.fleet = fleet
@@ -84,9 +101,32 @@ class Invocation:
         except NoCapacity:
             self.done(self.service.not_serving(self.ctx, self.name, self.arn))
             return
-        self.instance.client.send(
-            "/invocations", self.headers, self.body, INVOCATION_TIMEOUT_S, self.answered
-        )
+        if self.instance.mode is None and self.container is None:
+            self.served = self.instance
+            self.instance.client.send(
+                "/invocations", self.headers, self.body, INVOCATION_TIMEOUT_S, self.answered
+            )
+            return
+        # A multi-container instance (or a container named): several exchanges, awaited.
+        task = asyncio.get_running_loop().create_task(self._parts(self.instance))
+        self.service.waiting.add(task)
+        task.add_done_callback(self.service.waiting.discard)
+
+    async def _parts(self, instance: Any) -> None:
+        try:
+            answer, self.served = await invoke_parts(
+                instance, self.container, self.headers, self.body, INVOCATION_TIMEOUT_S
+            )
+        except TargetContainerError as exc:
+            self.done(target_container_error(exc, self.name, self.ctx.account))
+            return
+        except (TimeoutError, InstanceUnreachable, BadAnswer) as exc:
+            self.answered(exc)
+            return
+        except Exception as exc:
+            self.done(exc)
+            return
+        self.answered(answer)
 
     def answered(self, result: Answer | BaseException) -> None:
         try:
@@ -110,7 +150,8 @@ class Invocation:
         if isinstance(result, Answer):
             if result.status >= 300:
                 message = result.body.decode("utf-8", "replace")
-                return model_error(ctx.region, ctx.account, name, result.status, message)
+                served = self.served.name if self.served is not None else "primary"
+                return model_error(ctx.region, ctx.account, name, result.status, message, served)
             out: dict[str, Any] = {
                 "Body": result.body,
                 "ContentType": result.headers.get("content-type", "application/octet-stream"),

@@ -51,7 +51,7 @@ class SageMakerRuntimeService(Service):
         super().__init__(runtime)
         self.stats = InvocationStats(runtime.bus)
         self.invocations = fast_route.FastInvocations(self)
-        self._waiting: set[asyncio.Task[None]] = set()
+        self.waiting: set[asyncio.Task[None]] = set()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(fast_route.PATH, self.invocations.handle)
@@ -128,8 +128,8 @@ class SageMakerRuntimeService(Service):
             invocation.start(fleet)
             return
         task = asyncio.get_running_loop().create_task(self._after_restore(invocation))
-        self._waiting.add(task)
-        task.add_done_callback(self._waiting.discard)
+        self.waiting.add(task)
+        task.add_done_callback(self.waiting.discard)
 
     async def invoke_endpoint(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
