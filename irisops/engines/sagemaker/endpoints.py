@@ -215,6 +215,13 @@ class EndpointSupervisor:
         if arn not in self._watchers or self._watchers[arn].done():
             self._watchers[arn] = asyncio.create_task(self._watch(arn), name=f"watch-{arn}")
 
+    async def retire_now(self, instances: list[Instance]) -> None:
+        """Remove instances that no longer serve (SIGTERM, then kill), and wait for it."""
+        await asyncio.gather(
+            *(discard(instance, RETIRE_GRACE_S) for instance in instances),
+            return_exceptions=True,
+        )
+
     def retire(self, instances: list[Instance]) -> None:
         """Remove instances that no longer serve, in the background (SIGTERM, then kill)."""
         for instance in instances:
@@ -256,6 +263,9 @@ class EndpointSupervisor:
             return
         old = self._instances.get(arn, [])
         self.serve(arn, new, instances)
+        # As UpdateEndpoint does: traffic moves, the old instances are deleted, and then
+        # the endpoint is InService (killed in between, the restart redeploys the update).
+        await self.retire_now(old)
         await self.record(
             arn,
             status=records.IN_SERVICE,
@@ -264,7 +274,6 @@ class EndpointSupervisor:
             deployment=new,
             pending=None,
         )
-        self.retire(old)
 
     async def _change_capacity(self, arn: str) -> None:
         rec = await self.load(arn)
@@ -274,6 +283,7 @@ class EndpointSupervisor:
         fleet = self._fleets.get(arn)
         current = list(self._instances.get(arn, []))
         failure = None
+        retiring: list[Instance] = []
         for variant in deployment["variants"]:
             name = variant["VariantName"]
             mine = [i for i in current if i.variant == name]
@@ -291,7 +301,7 @@ class EndpointSupervisor:
                         want - len(mine),
                     )
                 elif want < len(mine):
-                    self.retire(mine[want:])
+                    retiring += mine[want:]
                     mine = mine[:want]
             except DEPLOY_FAILURES as exc:
                 failure = str(exc)
@@ -304,6 +314,7 @@ class EndpointSupervisor:
                 name = variant["VariantName"]
                 fleet.set_members(name, [i for i in current if i.variant == name])
                 fleet.set_weight(name, float(variant["CurrentWeight"]))
+        await self.retire_now(retiring)  # out of rotation first, then stopped
         await self.record(
             arn, status=records.IN_SERVICE, failure_reason=failure, deployment=deployment
         )
