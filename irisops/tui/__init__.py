@@ -1,0 +1,43 @@
+"""The Textual dashboard: ``irisops tui [--endpoint URL]``.
+
+``run(endpoint)`` attaches to the server at ``endpoint``; without one it attaches to
+the default endpoint when a server answers there, or starts an embedded one (a child
+``irisops serve --ephemeral``, stopped when the dashboard exits).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from irisops.tui.aws import Aws
+
+
+def run(
+    endpoint: str | None,
+    *,
+    default_endpoint: str = "",
+    scenario: Any = None,
+    light: bool = False,
+) -> int:
+    from irisops.sdk.server import ServerProcess
+    from irisops.tui.app import IrisOpsApp
+
+    embedded: ServerProcess | None = None
+    if endpoint:
+        if not Aws(endpoint).answers():
+            print(f"irisops tui: no irisops server answers at {endpoint}", file=sys.stderr)
+            return 1
+        url = endpoint
+    elif default_endpoint and Aws(default_endpoint).answers():
+        url = default_endpoint
+    else:
+        print("irisops tui: starting an embedded server…", file=sys.stderr)
+        embedded = ServerProcess().start()
+        url = embedded.url
+    try:
+        IrisOpsApp(url, scenario=scenario, light=light).run()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0

@@ -1,0 +1,188 @@
+"""The irisops dashboard: one Textual app, one tab per area, fed by the event stream.
+
+``IrisOpsApp(endpoint_url)`` attaches to a server. A background ``EventFeed`` thread
+reads ``/_irisops/events`` into an ``EventInbox``; every ``tick`` the app takes what
+arrived (however many events) and tells each concerned pane to re-read, so a pane
+refreshes at most 1/tick times a second and boto3 runs only in worker threads.
+``live=False`` draws no server data at all (snapshot tests fill the panes themselves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from irisops.tui.aws import Aws
+from irisops.tui.feed import EventFeed
+from irisops.tui.inbox import EventInbox
+from irisops.tui.scenario import ScenarioRun
+from irisops.tui.screens.approvals import ApprovalsPane
+from irisops.tui.screens.cicd import CicdPane
+from irisops.tui.screens.endpoints import EndpointsPane
+from irisops.tui.screens.help import HelpScreen
+from irisops.tui.screens.jobs import JobsPane
+from irisops.tui.screens.predict import PredictPane
+from irisops.tui.screens.registry import RegistryPane
+from irisops.tui.screens.scenario import ScenarioPane
+from irisops.tui.widgets.pane import LivePane
+
+#: (tab id, title, pane class), in tab order: key N shows the Nth.
+PANES: list[tuple[str, str, type[LivePane]]] = [
+    ("cicd", "CI/CD", CicdPane),
+    ("registry", "Registry", RegistryPane),
+    ("jobs", "Jobs", JobsPane),
+    ("endpoints", "Endpoints", EndpointsPane),
+    ("predict", "Predict", PredictPane),
+    ("approvals", "Approvals", ApprovalsPane),
+]
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class IrisOpsApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "irisops"
+    BINDINGS = [
+        *[
+            Binding(str(n), f"show_pane('{tab}')", title, show=False)
+            for n, (tab, title, _) in enumerate(PANES, 1)
+        ],
+        Binding("7", "show_pane('scenario')", "Scenario", show=False),
+        Binding("r", "refresh_all", "Refresh"),
+        Binding("t", "toggle_theme", "Theme"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        *,
+        live: bool = True,
+        scenario: ScenarioRun | None = None,
+        events_url: str | None = None,
+        tick: float = 0.25,
+        light: bool = False,
+    ) -> None:
+        super().__init__()
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.live = live
+        self.scenario = scenario
+        self.tick = tick
+        self.aws = Aws(self.endpoint_url)
+        self.inbox = EventInbox()
+        self.feed_status = "connecting" if live else "offline"
+        self.feed = EventFeed(
+            self.endpoint_url, self.inbox, on_status=self._feed_status, events_url=events_url
+        )
+        self.ticks = 0
+        self.theme = LIGHT if light else DARK
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        initial = "scenario" if self.scenario is not None else "cicd"
+        with TabbedContent(initial=initial, id="tabs"):
+            if self.scenario is not None:
+                with TabPane("Scenario", id="scenario"):
+                    yield ScenarioPane(self.scenario, id="scenario-pane")
+            for tab, title, pane in PANES:
+                with TabPane(title, id=tab):
+                    yield pane(id=f"{tab}-pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._draw_subtitle()
+        if self.live:
+            self.feed.start()
+            self.set_interval(self.tick, self.flush)
+            self.active_pane_refresh()
+        if self.scenario is not None:
+            self.query_one(ScenarioPane).start()
+
+    def on_unmount(self) -> None:
+        if self.live:
+            self.feed.stop()
+
+    # -- panes --------------------------------------------------------------------------
+
+    def pane(self, tab: str) -> LivePane:
+        return self.query_one(f"#{tab}-pane", LivePane)
+
+    def panes(self) -> list[LivePane]:
+        return [self.pane(tab) for tab, _, _ in PANES]
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def active_pane_refresh(self) -> None:
+        if self.active_tab != "scenario":
+            self.pane(self.active_tab).request_refresh()
+
+    def flush(self) -> None:
+        """One tick: hand what the feed gathered to the panes (each re-reads once)."""
+        self.ticks += 1
+        batch = self.inbox.take()
+        if batch is None:
+            return
+        active = self.active_tab
+        for pane in self.panes():
+            if batch.wants(pane.topic):
+                if pane.id == f"{active}-pane":
+                    pane.request_refresh()
+                else:
+                    pane.stale = True
+        if batch.log_streams:
+            self.query_one(CicdPane).streams_grew(batch.log_streams)
+            self.query_one(JobsPane).streams_grew(batch.log_streams)
+        if batch.invocations:
+            self.query_one(EndpointsPane).invocations(batch.invocations)
+        self._draw_subtitle()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or ""
+        if tab != "scenario" and self.pane(tab).stale:
+            self.pane(tab).request_refresh()
+
+    def _feed_status(self, status: str) -> None:
+        self.feed_status = status
+        try:
+            self.call_from_thread(self._draw_subtitle)
+        except RuntimeError:
+            pass  # not running (yet, or any more)
+
+    def _draw_subtitle(self) -> None:
+        self.sub_title = f"{self.endpoint_url} · {self.feed_status} · {self.inbox.total} events"
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_show_pane(self, tab: str) -> None:
+        if self.query(f"TabPane#{tab}"):
+            self.query_one(TabbedContent).active = tab
+
+    def action_refresh_all(self) -> None:
+        for pane in self.panes():
+            pane.stale = True
+        self.active_pane_refresh()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = DARK if self.theme == LIGHT else LIGHT
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab, title, _ in PANES:
+            yield SystemCommand(f"Show {title}", f"Switch to the {title} pane", self._shower(tab))
+        yield SystemCommand("Refresh", "Re-read every pane", self.action_refresh_all)
+        yield SystemCommand("Toggle light/dark", "Switch the theme", self.action_toggle_theme)
+        yield SystemCommand("Help", "Keys and panes", self.action_help)
+
+    def _shower(self, tab: str) -> Any:
+        return lambda: self.action_show_pane(tab)

@@ -1,0 +1,90 @@
+"""Jobs: training, processing and transform jobs with status, secondary status,
+duration and final metrics; the selected job's log tail, live."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from irisops.tui.data.jobs import JobRow, JobsSource, job_log_stream
+from irisops.tui.data.timing import duration
+from irisops.tui.widgets.log_tail import LogTail
+from irisops.tui.widgets.pane import LivePane
+from irisops.tui.widgets.resource_table import ResourceTable
+from irisops.tui.widgets.status import status_text
+
+COLUMNS = ["Kind", "Job", "Status", "Secondary", "Time", "Metrics"]
+
+
+def metrics_text(metrics: dict[str, float]) -> str:
+    return " ".join(f"{name.rsplit(':', 1)[-1]}={value:.3g}" for name, value in metrics.items())
+
+
+class JobsPane(LivePane):
+    topic = "jobs"
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="pane-notice")
+        yield ResourceTable(COLUMNS, id="jobs")
+        yield LogTail(id="job-log")
+
+    def on_mount(self) -> None:
+        self.rows: dict[str, JobRow] = {}
+        self.source = JobsSource(self.aws)
+        self.query_one(LogTail).border_title = "job log"
+        self.query_one(ResourceTable).placeholder = "no job yet"
+
+    def fetch(self) -> list[JobRow]:
+        return self.source.rows()
+
+    def show(self, data: list[JobRow]) -> None:
+        self.rows = {row.key: row for row in data}
+        self.query_one(ResourceTable).set_rows(
+            (
+                row.key,
+                [
+                    row.kind,
+                    row.name,
+                    status_text(row.status),
+                    row.secondary or "-",
+                    duration(row.started, row.ended),
+                    metrics_text(row.metrics) or (row.failure[:30] if row.failure else "-"),
+                ],
+            )
+            for row in data
+        )
+        self._follow_selected()
+
+    @on(DataTable.RowHighlighted, "#jobs")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._follow_selected()
+
+    def _follow_selected(self) -> None:
+        row = self.rows.get(self.query_one(ResourceTable).selected_key or "")
+        tail = self.query_one(LogTail)
+        if row is None:
+            return
+        cursor = tail.cursor
+        if cursor and cursor.group == row.log_group and cursor.stream.startswith(f"{row.name}/"):
+            tail.read_more()
+            return
+        self._resolve_stream(row)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="job-stream")
+    def _resolve_stream(self, row: JobRow) -> None:
+        stream = job_log_stream(self.aws, row)
+        self.app.call_from_thread(self._follow, row, stream)
+
+    def _follow(self, row: JobRow, stream: str | None) -> None:
+        tail = self.query_one(LogTail)
+        if stream is None:
+            tail.unfollow(f"{row.name}: no log yet")
+        else:
+            tail.follow(row.log_group, stream, f"{row.kind} job {row.name}")
+
+    def streams_grew(self, streams: set[tuple[str, str]]) -> None:
+        tail = self.query_one(LogTail)
+        if tail.cursor is None:
+            self._follow_selected()
+        tail.streams_grew(streams)
