@@ -10,6 +10,7 @@ refreshes at most 1/tick times a second and boto3 runs only in worker threads.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -44,7 +45,7 @@ DARK, LIGHT = "textual-dark", "textual-light"
 
 
 class IrisOpsApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "irisops"
     BINDINGS = [
         *[
@@ -52,6 +53,8 @@ class IrisOpsApp(App[None]):
             for n, (tab, title, _) in enumerate(PANES, 1)
         ],
         Binding("7", "show_pane('scenario')", "Scenario", show=False),
+        Binding("a", "decide(True)", "Approve"),
+        Binding("x", "decide(False)", "Reject"),
         Binding("r", "refresh_all", "Refresh"),
         Binding("t", "toggle_theme", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -102,6 +105,9 @@ class IrisOpsApp(App[None]):
             self.active_pane_refresh()
         if self.scenario is not None:
             self.query_one(ScenarioPane).start()
+            self.query_one(ScenarioPane).focus_main()
+        else:
+            self.pane("cicd").focus_main()
 
     def on_unmount(self) -> None:
         if self.live:
@@ -145,6 +151,7 @@ class IrisOpsApp(App[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id or ""
+        self.refresh_bindings()
         if tab != "scenario" and self.pane(tab).stale:
             self.pane(tab).request_refresh()
 
@@ -161,8 +168,19 @@ class IrisOpsApp(App[None]):
     # -- actions ------------------------------------------------------------------------
 
     def action_show_pane(self, tab: str) -> None:
-        if self.query(f"TabPane#{tab}"):
-            self.query_one(TabbedContent).active = tab
+        if not self.query(f"TabPane#{tab}"):
+            return
+        self.query_one(TabbedContent).active = tab
+        pane = self.query_one(ScenarioPane) if tab == "scenario" else self.pane(tab)
+        pane.focus_main()
+
+    def action_decide(self, approve: bool) -> None:
+        self.query_one(ApprovalsPane).action_decide(approve)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide":
+            return self.active_tab == "approvals"
+        return True
 
     def action_refresh_all(self) -> None:
         for pane in self.panes():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Static
 
@@ -20,10 +19,6 @@ DEFAULT_SUMMARY = "decided in irisops tui"
 
 class ApprovalsPane(LivePane):
     topic = "approvals"
-    BINDINGS = [
-        Binding("a", "decide(True)", "Approve"),
-        Binding("x", "decide(False)", "Reject"),
-    ]
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")

@@ -38,6 +38,9 @@ class PredictPane(LivePane):
         self.history: list[Prediction] = []
         self.query_one(ResourceTable).placeholder = "no prediction yet"
 
+    def focus_main(self) -> None:
+        self.query_one("#predict", Button).focus()
+
     def fetch(self) -> list[str]:
         return in_service(self.aws)
 

@@ -63,6 +63,9 @@ class ScenarioPane(Vertical):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._redraw)
 
+    def focus_main(self) -> None:
+        self.query_one("#steps", ResourceTable).focus()
+
     def start(self) -> None:
         self.outcome = "running"
         self._run()

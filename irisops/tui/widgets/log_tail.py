@@ -39,6 +39,11 @@ class LogTail(RichLog):
         self.border_title = title
         self.clear()
 
+    @property
+    def text(self) -> list[str]:
+        """The lines shown, as plain text."""
+        return [strip.text for strip in self.lines]
+
     def streams_grew(self, streams: set[tuple[str, str]]) -> None:
         if self.cursor and (self.cursor.group, self.cursor.stream) in streams:
             self.read_more()

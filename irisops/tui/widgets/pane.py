@@ -69,6 +69,12 @@ class LivePane(Vertical):
             self._again = False
             self.request_refresh()
 
+    def focus_main(self) -> None:
+        """Focus what the keys of this pane act on (its table by default)."""
+        for widget in self.query("ResourceTable"):
+            widget.focus()
+            return
+
     def notice(self, message: str) -> None:
         """A one-line message under the pane's title (errors, results)."""
         for widget in self.query(".pane-notice").results(Static):

@@ -36,7 +36,9 @@ class ResourceTable(DataTable[Cell]):
     def set_rows(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
         """Replace the rows; the cursor stays on the same key when it is still there."""
         selected = self.selected_key
-        self.clear()
+        # Columns too: their widths then fit the new rows (they only ever grow otherwise).
+        self.clear(columns=True)
+        self.add_columns(*self._columns)
         keys = []
         for key, cells in rows:
             self.add_row(*cells, key=key)
