@@ -80,16 +80,26 @@ def screen_text(app: App[Any]) -> str:
 
 
 async def wait_text(
-    pilot: Pilot[Any], *needles: str, timeout: float = 60.0, absent: str | None = None
+    pilot: Pilot[Any], *needles: str, within: float = 60.0, absent: str | None = None
 ) -> str:
     """Wait until every needle is on screen (and ``absent`` is not); the screen text."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         text = screen_text(pilot.app)
         if all(n in text for n in needles) and (absent is None or absent not in text):
             return text
         if time.monotonic() > deadline:
             raise AssertionError(f"never saw {needles} (absent {absent!r}) on screen:\n{text}")
+        await pilot.pause(0.1)
+
+
+async def until(
+    pilot: Pilot[Any], check: Callable[[], Any], what: str, within: float = 60.0
+) -> None:
+    """Let the app run until ``check()`` is true."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.1)
 
 

@@ -22,7 +22,7 @@ class ApprovalsPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="approvals")
+        yield ResourceTable(COLUMNS, id="approval-table")
         with Horizontal(id="approval-buttons"):
             yield Input(placeholder="summary (optional)", id="approval-summary")
             yield Button("Approve", id="approve", variant="success")

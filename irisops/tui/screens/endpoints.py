@@ -31,7 +31,7 @@ class EndpointsPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="endpoints")
+        yield ResourceTable(COLUMNS, id="endpoint-table")
         with Horizontal(id="endpoint-detail"):
             yield Static(id="instances")
             with Vertical(id="latency"):
@@ -77,7 +77,7 @@ class EndpointsPane(LivePane):
         if details:
             self._draw_detail()
 
-    @on(DataTable.RowHighlighted, "#endpoints")
+    @on(DataTable.RowHighlighted, "#endpoint-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._draw_detail()
 

@@ -26,7 +26,7 @@ class JobsPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="jobs")
+        yield ResourceTable(COLUMNS, id="job-table")
         yield LogTail(id="job-log")
 
     def on_mount(self) -> None:
@@ -56,7 +56,7 @@ class JobsPane(LivePane):
         )
         self._follow_selected()
 
-    @on(DataTable.RowHighlighted, "#jobs")
+    @on(DataTable.RowHighlighted, "#job-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._follow_selected()
 

@@ -30,7 +30,7 @@ class PredictPane(LivePane):
         with Horizontal(id="predict-buttons"):
             for species in SAMPLES:
                 yield Button(species, id=f"sample-{species}", classes="sample")
-            yield Button("Predict", id="predict", variant="primary")
+            yield Button("Predict", id="predict-button", variant="primary")
         yield Static("fill the features or pick a sample", id="prediction")
         yield ResourceTable(COLUMNS, id="history")
 
@@ -39,7 +39,7 @@ class PredictPane(LivePane):
         self.query_one(ResourceTable).placeholder = "no prediction yet"
 
     def focus_main(self) -> None:
-        self.query_one("#predict", Button).focus()
+        self.query_one("#predict-button", Button).focus()
 
     def fetch(self) -> list[str]:
         return in_service(self.aws)
@@ -62,7 +62,7 @@ class PredictPane(LivePane):
         for index, value in enumerate(features):
             self.query_one(f"#feature-{index}", Input).value = f"{value:g}"
 
-    @on(Button.Pressed, "#predict")
+    @on(Button.Pressed, "#predict-button")
     @on(Input.Submitted)
     def _predict(self) -> None:
         self.action_predict()

@@ -36,15 +36,20 @@ class ResourceTable(DataTable[Cell]):
     def set_rows(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
         """Replace the rows; the cursor stays on the same key when it is still there."""
         selected = self.selected_key
+        rows = list(rows)
         # Columns too: their widths then fit the new rows (they only ever grow otherwise).
         self.clear(columns=True)
+        if not rows:
+            first, *rest = self._columns
+            self.add_column(first, width=max(len(first), len(self.placeholder)))
+            self.add_columns(*rest)
+            blank = [Text(self.placeholder, style="italic #8a8a8a")]
+            self.add_row(*blank, *[""] * len(rest), key="__empty__")
+            return
         self.add_columns(*self._columns)
         keys = []
         for key, cells in rows:
             self.add_row(*cells, key=key)
             keys.append(key)
-        if not keys:
-            blank = [Text(self.placeholder, style="italic #8a8a8a")]
-            self.add_row(*blank, *[""] * (len(self._columns) - 1), key="__empty__")
-        elif selected in keys:
+        if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)
