@@ -22,7 +22,7 @@ class ApprovalsPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="approval-table")
+        yield ResourceTable(COLUMNS, "no approval waiting", id="approval-table")
         with Horizontal(id="approval-buttons"):
             yield Input(placeholder="summary (optional)", id="approval-summary")
             yield Button("Approve", id="approve", variant="success")
@@ -31,7 +31,6 @@ class ApprovalsPane(LivePane):
 
     def on_mount(self) -> None:
         self.pending: dict[str, PendingApproval] = {}
-        self.query_one(ResourceTable).placeholder = "no approval waiting"
 
     def fetch(self) -> list[PendingApproval]:
         return pending_approvals(self.aws)

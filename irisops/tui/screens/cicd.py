@@ -24,13 +24,12 @@ class CicdPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="executions")
+        yield ResourceTable(COLUMNS, "no pipeline has run yet", id="executions")
         yield LogTail(id="build-log")
 
     def on_mount(self) -> None:
         self.rows: dict[str, ExecutionRow] = {}
         self.query_one(LogTail).border_title = "build log"
-        self.query_one(ResourceTable).placeholder = "no pipeline has run yet"
 
     def fetch(self) -> list[ExecutionRow]:
         return pipeline_executions(self.aws)

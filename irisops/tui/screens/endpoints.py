@@ -31,7 +31,7 @@ class EndpointsPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="endpoint-table")
+        yield ResourceTable(COLUMNS, "no endpoint yet", id="endpoint-table")
         with Horizontal(id="endpoint-detail"):
             yield Static(id="instances")
             with Vertical(id="latency"):
@@ -43,7 +43,6 @@ class EndpointsPane(LivePane):
         self.rows: dict[str, EndpointRow] = {}
         #: Per endpoint name: (p99 ms, invocations) of each interval, oldest first.
         self.history: dict[str, deque[tuple[float, int]]] = {}
-        self.query_one(ResourceTable).placeholder = "no endpoint yet"
 
     def fetch(self) -> list[EndpointRow]:
         return endpoints(self.aws)

@@ -26,14 +26,13 @@ class JobsPane(LivePane):
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
-        yield ResourceTable(COLUMNS, id="job-table")
+        yield ResourceTable(COLUMNS, "no job yet", id="job-table")
         yield LogTail(id="job-log")
 
     def on_mount(self) -> None:
         self.rows: dict[str, JobRow] = {}
         self.source = JobsSource(self.aws)
         self.query_one(LogTail).border_title = "job log"
-        self.query_one(ResourceTable).placeholder = "no job yet"
 
     def fetch(self) -> list[JobRow]:
         return self.source.rows()

@@ -32,11 +32,10 @@ class PredictPane(LivePane):
                 yield Button(species, id=f"sample-{species}", classes="sample")
             yield Button("Predict", id="predict-button", variant="primary")
         yield Static("fill the features or pick a sample", id="prediction")
-        yield ResourceTable(COLUMNS, id="history")
+        yield ResourceTable(COLUMNS, "no prediction yet", id="history")
 
     def on_mount(self) -> None:
         self.history: list[Prediction] = []
-        self.query_one(ResourceTable).placeholder = "no prediction yet"
 
     def focus_main(self) -> None:
         self.query_one("#predict-button", Button).focus()

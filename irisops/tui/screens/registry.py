@@ -19,10 +19,7 @@ class RegistryPane(LivePane):
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-notice")
         yield Static(id="repositories", classes="pane-summary")
-        yield ResourceTable(COLUMNS, id="images")
-
-    def on_mount(self) -> None:
-        self.query_one(ResourceTable).placeholder = "no repository yet"
+        yield ResourceTable(COLUMNS, "no repository yet", id="images")
 
     def fetch(self) -> tuple[list[RepositoryRow], list[ImageRow]]:
         return registry(self.aws)

@@ -15,13 +15,15 @@ class ResourceTable(DataTable[Cell]):
     ResourceTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Sequence[str], **kwargs: object) -> None:
+    def __init__(
+        self, columns: Sequence[str], placeholder: str = "nothing yet", **kwargs: object
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self._columns = list(columns)
-        self.placeholder = "nothing yet"
+        self.placeholder = placeholder
 
     def on_mount(self) -> None:
-        self.add_columns(*self._columns)
+        self.set_rows([])
 
     @property
     def selected_key(self) -> str | None:
@@ -34,22 +36,28 @@ class ResourceTable(DataTable[Cell]):
         return None if key.value == "__empty__" else key.value
 
     def set_rows(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
-        """Replace the rows; the cursor stays on the same key when it is still there."""
+        """Replace the rows; the cursor stays on the same key when it is still there.
+
+        Column widths are computed here from the new rows: DataTable's own auto widths
+        only ever grow, and are measured later, on idle.
+        """
         selected = self.selected_key
-        rows = list(rows)
-        # Columns too: their widths then fit the new rows (they only ever grow otherwise).
+        table = [(key, list(cells)) for key, cells in rows]
+        if not table:
+            blank = Text(self.placeholder, style="italic #8a8a8a")
+            table = [("__empty__", [blank, *[""] * (len(self._columns) - 1)])]
+        widths = [cell_len(label) for label in self._columns]
+        for _, cells in table[:500]:
+            widths = [max(w, cell_len(c)) for w, c in zip(widths, cells, strict=False)]
         self.clear(columns=True)
-        if not rows:
-            first, *rest = self._columns
-            self.add_column(first, width=max(len(first), len(self.placeholder)))
-            self.add_columns(*rest)
-            blank = [Text(self.placeholder, style="italic #8a8a8a")]
-            self.add_row(*blank, *[""] * len(rest), key="__empty__")
-            return
-        self.add_columns(*self._columns)
-        keys = []
-        for key, cells in rows:
+        for label, width in zip(self._columns, widths, strict=True):
+            self.add_column(label, width=width)
+        for key, cells in table:
             self.add_row(*cells, key=key)
-            keys.append(key)
+        keys = [key for key, _ in table]
         if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)
+
+
+def cell_len(cell: Cell) -> int:
+    return cell.cell_len if isinstance(cell, Text) else Text(str(cell)).cell_len
