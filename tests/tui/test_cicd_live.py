@@ -31,7 +31,7 @@ async def test_pipeline_build_log_and_approval_live(clean_server: ServerProcess)
         cp = await in_thread(create_pipeline, clean_server.client)
         execution = await in_thread(only_execution, cp, PIPELINE)
         # Drawn as it runs: the build passed, the approval waits (● running).
-        await wait_text(pilot, PIPELINE, execution[:8], "✔ Build", "● Approval")
+        await wait_text(pilot, PIPELINE, execution[:8], "✔ Build → ● Approval")
         tail = app.query_one("#build-log", LogTail)
         await until(pilot, lambda: any(BUILD_LINE in line for line in tail.text), "the build log")
 

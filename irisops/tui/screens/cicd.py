@@ -58,6 +58,8 @@ class CicdPane(LivePane):
         self._follow_selected()
 
     def _follow_selected(self) -> None:
+        if not self.live:
+            return
         row = self.rows.get(self.query_one(ResourceTable).selected_key or "")
         tail = self.query_one(LogTail)
         if row is None or not row.build_ids:

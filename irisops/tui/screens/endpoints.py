@@ -104,7 +104,7 @@ class EndpointsPane(LivePane):
         instances.update(text)
         series = list(self.history.get(row.name, []))
         spark.data = [p99 for p99, _ in series] or [0.0]
-        title.update(f"p99 latency, last {len(series)} s with traffic")
+        title.update(f"p99 latency, {len(series)} s")
         if series:
             values = [p99 for p99, _ in series]
             calls = sum(n for _, n in series)

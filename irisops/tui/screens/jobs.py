@@ -18,7 +18,7 @@ COLUMNS = ["Kind", "Job", "Status", "Secondary", "Time", "Metrics"]
 
 
 def metrics_text(metrics: dict[str, float]) -> str:
-    return " ".join(f"{name.rsplit(':', 1)[-1]}={value:.3g}" for name, value in metrics.items())
+    return " ".join(f"{name}={value:.3g}" for name, value in metrics.items())
 
 
 class JobsPane(LivePane):
@@ -60,6 +60,8 @@ class JobsPane(LivePane):
         self._follow_selected()
 
     def _follow_selected(self) -> None:
+        if not self.live:
+            return
         row = self.rows.get(self.query_one(ResourceTable).selected_key or "")
         tail = self.query_one(LogTail)
         if row is None:

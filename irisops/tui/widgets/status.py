@@ -40,11 +40,11 @@ def status_text(status: str) -> Text:
 
 
 def stage_strip(stages: list[tuple[str, str]]) -> Text:
-    """``✔ Source→● Build``: each stage with its status mark and colour."""
+    """``✔ Source → ● Build``: each stage with its status mark and colour."""
     text = Text()
     for index, (name, status) in enumerate(stages):
         if index:
-            text.append("→", style="#8a8a8a")
+            text.append(" → ", style="#8a8a8a")
         kind = tone(status)
         text.append(f"{MARKS[kind]} {name}", style=STYLES[kind])
     return text
