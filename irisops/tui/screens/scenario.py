@@ -97,24 +97,24 @@ class ScenarioPane(Vertical):
         self._redraw()
 
     def finished(self, summary: Any, failure: str | None) -> None:
-        outcome = self.query_one("#scenario-outcome", Static)
         if failure:
             self.outcome = "failed"
-            outcome.update(f"[{STYLES['bad']}]failed: {failure}[/]")
+            message = f"[{STYLES['bad']}]failed: {failure}[/]"
         else:
             self.outcome = "done"
-            outcome.update(f"[{STYLES['good']}]done[/] in {self.total_elapsed():.1f} s")
+            message = f"[{STYLES['good']}]done[/] in {self.total_elapsed():.1f} s"
         self.query_one(ProgressBar).display = False
         rows = summary_rows(summary)
-        table = self.query_one("#summary", DataTable)
         if rows:
+            table = self.query_one("#summary", DataTable)
             columns = list(dict.fromkeys(k for row in rows for k in row))
             table.add_columns(*columns)
             for row in rows:
                 table.add_row(*[str(row.get(c, "")) for c in columns])
             table.display = True
         elif summary is not None:
-            outcome.update(f"{outcome.render()}\n{summary}")
+            message += f"\n{summary}"
+        self.query_one("#scenario-outcome", Static).update(message)
         self._redraw()
 
     def total_elapsed(self) -> float:
