@@ -3,6 +3,7 @@ the selected one (PutApprovalResult)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -75,5 +76,5 @@ class ApprovalsPane(LivePane):
         self.app.call_from_thread(self._decided, message)
 
     def _decided(self, message: str) -> None:
-        self.query_one("#approval-result", Static).update(message)
+        self.query_one("#approval-result", Static).update(Text(message))
         self.request_refresh()

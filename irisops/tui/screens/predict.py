@@ -3,6 +3,7 @@ prediction and its latency, and a running history."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -90,11 +91,13 @@ class PredictPane(LivePane):
     def _predicted(self, outcome: Prediction) -> None:
         result = self.query_one("#prediction", Static)
         if outcome.error:
-            result.update(f"[{STYLES['bad']}]{outcome.error}[/]")
+            result.update(Text(outcome.error, style=STYLES["bad"]))
         else:
             result.update(
-                f"[{STYLES['good']}]{outcome.species}[/] from {outcome.endpoint} "
-                f"in {outcome.latency_ms:.1f} ms"
+                Text.assemble(
+                    (outcome.species, STYLES["good"]),
+                    f" from {outcome.endpoint} in {outcome.latency_ms:.1f} ms",
+                )
             )
         self.history.insert(0, outcome)
         self.query_one(ResourceTable).set_rows(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -99,10 +100,10 @@ class ScenarioPane(Vertical):
     def finished(self, summary: Any, failure: str | None) -> None:
         if failure:
             self.outcome = "failed"
-            message = f"[{STYLES['bad']}]failed: {failure}[/]"
+            message = Text(f"failed: {failure}", style=STYLES["bad"])
         else:
             self.outcome = "done"
-            message = f"[{STYLES['good']}]done[/] in {self.total_elapsed():.1f} s"
+            message = Text.assemble(("done", STYLES["good"]), f" in {self.total_elapsed():.1f} s")
         self.query_one(ProgressBar).display = False
         rows = summary_rows(summary)
         if rows:
@@ -113,7 +114,7 @@ class ScenarioPane(Vertical):
                 table.add_row(*[str(row.get(c, "")) for c in columns])
             table.display = True
         elif summary is not None:
-            message += f"\n{summary}"
+            message.append(f"\n{summary}")
         self.query_one("#scenario-outcome", Static).update(message)
         self._redraw()
 

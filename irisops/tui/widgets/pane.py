@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -78,7 +79,7 @@ class LivePane(Vertical):
     def notice(self, message: str) -> None:
         """A one-line message under the pane's title (errors, results)."""
         for widget in self.query(".pane-notice").results(Static):
-            widget.update(message)
+            widget.update(Text(message))
             widget.display = bool(message)
 
     def fetch(self) -> Any:
