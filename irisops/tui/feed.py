@@ -22,6 +22,7 @@ from irisops.tui.inbox import EventInbox
 #: The server writes a heartbeat comment every 15 s: a silent minute is a dead stream.
 READ_TIMEOUT_S = 60.0
 RETRY_S = 1.0
+READ_SIZE = 256 * 1024
 
 
 class EventFeed:
@@ -67,8 +68,7 @@ class EventFeed:
                 self.on_status(f"disconnected ({exc.__class__.__name__})")
             first = False
             self.connected.clear()
-            if not self._stopping.wait(RETRY_S):
-                continue
+            self._stopping.wait(RETRY_S)
 
     def _read_stream(self, *, resync: bool) -> None:
         parts = urlsplit(self.url)
@@ -88,39 +88,47 @@ class EventFeed:
             conn.close()
 
     def _consume(self, response: http.client.HTTPResponse, *, resync: bool) -> None:
-        kind = ""
-        data: list[str] = []
+        """Read what the socket has (``read1``), parse every complete event in it and
+        hand them to the inbox at once: one lock per read, not per event."""
+        pending = b""
         while not self._stopping.is_set():
-            raw = response.readline()
-            if not raw:
+            chunk = response.read1(READ_SIZE)
+            if not chunk:
                 self.on_status("stream closed")
                 self.inbox.resync()
                 return
-            line = raw.decode("utf-8").rstrip("\r\n")
-            if line.startswith(":"):
-                if line.startswith(": irisops events"):
+            *blocks, pending = (pending + chunk).split(b"\n\n")
+            events: list[dict[str, Any]] = []
+            for block in blocks:
+                kind, data = _fields(block)
+                if kind == "banner":
                     self.connected.set()
                     self.on_status("live")
                     if resync:
                         self.inbox.resync()
-                continue
-            if line:
-                field, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if field == "event":
-                    kind = value
-                elif field == "data":
-                    data.append(value)
-                continue
-            if kind == "overflow":
-                self.on_status("fell behind: re-reading")
-                self.inbox.resync()
-                return
-            if data:
-                self.inbox.put(_parse("\n".join(data)))
-            kind, data = "", []
+                elif kind == "overflow":
+                    self.inbox.put_many(events)
+                    self.on_status("fell behind: re-reading")
+                    self.inbox.resync()
+                    return
+                elif data:
+                    events.append(json.loads(data))
+            if events:
+                self.inbox.put_many(events)
 
 
-def _parse(payload: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads(payload)
-    return event
+def _fields(block: bytes) -> tuple[str, bytes]:
+    """(event kind, data) of one SSE block; kind "banner" for the stream's banner."""
+    kind, data = "", []
+    for line in block.split(b"\n"):
+        if line.startswith(b":"):
+            if line.startswith(b": irisops events"):
+                return "banner", b""
+            continue
+        field, _, value = line.partition(b":")
+        value = value[1:] if value.startswith(b" ") else value
+        if field == b"event":
+            kind = value.decode()
+        elif field == b"data":
+            data.append(value)
+    return kind, b"\n".join(data)

@@ -58,19 +58,23 @@ class EventInbox:
         self.total = 0
 
     def put(self, event: dict[str, Any]) -> None:
-        kind = str(event.get("type", ""))
-        detail = event.get("detail") or {}
+        self.put_many([event])
+
+    def put_many(self, events: list[dict[str, Any]]) -> None:
         with self._lock:
             batch = self._batch
-            batch.events += 1
-            self.total += 1
-            batch.last_seq = max(batch.last_seq, int(event.get("seq") or 0))
-            batch.topics.update(topics_for(kind))
-            if kind == "logs.EventsAppended":
-                batch.log_streams.add((str(detail.get("group")), str(detail.get("stream"))))
-            elif kind == "sagemaker-runtime.EndpointInvocations":
-                batch.invocations.append(detail)
-                del batch.invocations[: -self._max_invocations]
+            batch.events += len(events)
+            self.total += len(events)
+            for event in events:
+                kind = str(event.get("type", ""))
+                batch.last_seq = max(batch.last_seq, int(event.get("seq") or 0))
+                batch.topics.update(topics_for(kind))
+                if kind == "logs.EventsAppended":
+                    detail = event.get("detail") or {}
+                    batch.log_streams.add((str(detail.get("group")), str(detail.get("stream"))))
+                elif kind == "sagemaker-runtime.EndpointInvocations":
+                    batch.invocations.append(event.get("detail") or {})
+            del batch.invocations[: -self._max_invocations]
 
     def resync(self) -> None:
         with self._lock:
