@@ -31,6 +31,7 @@ from bench import servers
 from bench.cheap_calls import TRUST_POLICY, cpu_seconds
 from bench.console import error_text, log
 from bench.loadgen import LoadGenerator
+from bench.profiling import profile_process
 from bench.signing import ReplayRequest, capture, client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,7 @@ class Settings:
     warmup_s: int
     repeats: int
     work_dir: Path
+    profile_dir: Path | None = None
 
 
 def base_image() -> str:
@@ -217,5 +219,9 @@ def _run(image: str, generator: LoadGenerator, settings: Settings) -> dict[str, 
                 "direct": measure(generator, direct, clients, settings, None),
                 "irisops": measure(generator, via, clients, settings, running.pid),
             }
+            if settings.profile_dir is not None:
+                log(f"invoke-endpoint {clients} clients: profiling irisops")
+                with profile_process(running.pid, settings.profile_dir / f"invoke-{clients}"):
+                    generator.run(via, clients, settings.duration_s)
     shutil.rmtree(model_dir, ignore_errors=True)
     return out

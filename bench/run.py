@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                 warmup_s=1,
                 repeats=repeats,
                 work_dir=work_dir / "invoke-endpoint",
+                profile_dir=profile_dir,
             )
             results["invoke_endpoint"] = invoke_endpoint.run(generator, settings)
         if TRAINING_JOB in wanted:

@@ -11,7 +11,8 @@ from pathlib import Path
 from aiohttp import web
 
 from irisops.config import Config
-from irisops.gateway.app import make_app
+from irisops.gateway.app import FAST_ROUTES, make_app
+from irisops.gateway.fast_lane import GatewaySite
 
 log = logging.getLogger("irisops")
 
@@ -30,7 +31,7 @@ async def serve(config: Config, ready_message: bool = True) -> None:
         auto_decompress=False,
     )
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, backlog=1024, reuse_address=True)
+    site = GatewaySite(runner, config.host, config.port, app[FAST_ROUTES], backlog=1024)
     await site.start()
     server = site._server
     assert server is not None

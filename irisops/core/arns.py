@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import secrets
-import uuid
 
 PARTITION = "aws"
 
@@ -26,7 +26,10 @@ def parse_arn(value: str) -> dict[str, str] | None:
 
 
 def request_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID as text, formatted directly: ``str(uuid.uuid4())`` costs
+    several times more and runs once per request."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
 def random_id(length: int = 21, alphabet: str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") -> str:

@@ -30,6 +30,7 @@ log = logging.getLogger("irisops")
 
 RUNTIME = web.AppKey("runtime", Runtime)
 SERVICES = web.AppKey("services", dict)
+FAST_ROUTES = web.AppKey("fast_routes", list)
 
 
 def make_app(config: Config, services: Sequence[type[Service]] | None = None) -> web.Application:
@@ -83,7 +84,9 @@ def make_app(config: Config, services: Sequence[type[Service]] | None = None) ->
     app.cleanup_ctx.append(lifetime)
     app.on_shutdown.append(end_event_streams)
     InternalApi(runtime, instances, docker).add_routes(app)
+    app[FAST_ROUTES] = []
     for service in instances.values():
         service.add_routes(app)
+        app[FAST_ROUTES].extend(service.fast_routes())
     app.router.add_route("*", "/{tail:.*}", dispatcher.handle)
     return app

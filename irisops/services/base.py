@@ -24,6 +24,8 @@ from irisops.core.runtime import Runtime
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from irisops.gateway.fast_lane import FastRoute
+
 Handler = Callable[[RequestContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -59,6 +61,12 @@ class Service:
     def add_routes(self, app: web.Application) -> None:
         """Routes of a non-AWS protocol the service speaks on the shared port (git smart
         HTTP, the OCI registry); added before the catch-all AWS route."""
+
+    def fast_routes(self) -> list[FastRoute]:
+        """Hot routes served in the gateway's fast lane, below aiohttp
+        (:mod:`irisops.gateway.fast_lane`); each needs an aiohttp route from
+        :meth:`add_routes` too, for the requests the lane hands over."""
+        return []
 
     async def start(self) -> None:
         """Called once the store is open (reconcile state, clean up after a crash)."""

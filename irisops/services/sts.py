@@ -116,6 +116,8 @@ class StsService(Service):
 
     def account_for_access_key(self, access_key_id: str) -> str | None:
         """Account resolver: the account a temporary ``ASIA…`` key belongs to."""
+        if not access_key_id.startswith(TEMPORARY_KEY_PREFIX):
+            return None  # not one STS issued: no read (this runs on every request)
         row = self.store.read_one(
             "SELECT account FROM sts_sessions WHERE access_key_id = ?", (access_key_id,)
         )

@@ -179,3 +179,13 @@ def endpoint_containers(name: str, *, every_state: bool = False) -> list[str]:
         timeout=60,
     )
     return done.stdout.split()
+
+
+def settled_endpoint_containers(name: str, want: int, timeout_s: float = 30) -> list[str]:
+    """The endpoint's running containers once there are ``want`` of them: after an
+    update, the old fleet's containers are stopped (SIGTERM, a grace period) after the
+    endpoint is back InService."""
+    deadline = time.monotonic() + timeout_s
+    while len(found := endpoint_containers(name)) != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found

@@ -6,6 +6,7 @@ delete removing the containers."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import secrets
@@ -14,6 +15,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -87,6 +89,21 @@ def test_endpoint_serves_the_iris_model(client: Any, inference_image: str) -> No
     assert missing.value.response["Error"]["Message"] == (
         f"Endpoint nope of account {ACCOUNT} not found."
     )
+
+    # What the gateway's fast lane hands to aiohttp (a chunked body) is answered the same.
+    endpoint_url = runtime.meta.endpoint_url
+    conn = http.client.HTTPConnection(endpoint_url.split("//", 1)[1], timeout=30)
+    conn.request(
+        "POST",
+        "/endpoints/Iris-Ep/invocations",
+        body=iter([b"5.1,3.5,", b"1.4,0.2\n"]),
+        headers={"Content-Type": "text/csv", "Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
+    chunked = conn.getresponse()
+    assert (chunked.status, chunked.read()) == (200, b"setosa\n")
+    assert chunked.getheader("x-Amzn-Invoked-Production-Variant") == "AllTraffic"
+    conn.close()
 
     logs = client("logs")
     streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/Endpoints/Iris-Ep")
@@ -283,24 +300,36 @@ def test_bad_image_and_unsafe_model_data_fail(client: Any, inference_image: str)
     sm.get_waiter("endpoint_deleted").wait(EndpointName="evil", WaiterConfig=FAST)
 
 
-def test_state_changes_are_published(client: Any, clean_server: Any, inference_image: str) -> None:
-    received: list[dict[str, Any]] = []
+def listen(
+    url: str, received: list[dict[str, Any]], until: Callable[[list[dict[str, Any]]], bool]
+) -> threading.Thread:
+    """Collect the server's events from ``url`` into ``received`` in a thread, until
+    ``until(received)``; returns once subscribed."""
     connected = threading.Event()
 
-    def listen() -> None:
-        url = f"{clean_server.url}/_irisops/events?service=sagemaker"
+    def run() -> None:
         with urllib.request.urlopen(url, timeout=60) as resp:
             for line in resp:
                 if line.startswith(b": irisops events"):
                     connected.set()
                 if line.startswith(b"data: "):
                     received.append(json.loads(line[6:]))
-                    if received[-1]["type"] == "sagemaker.EndpointDeleted":
+                    if until(received):
                         return
 
-    listener = threading.Thread(target=listen, daemon=True)
+    listener = threading.Thread(target=run, daemon=True)
     listener.start()
     assert connected.wait(10)
+    return listener
+
+
+def test_state_changes_are_published(client: Any, clean_server: Any, inference_image: str) -> None:
+    received: list[dict[str, Any]] = []
+    listener = listen(
+        f"{clean_server.url}/_irisops/events?service=sagemaker",
+        received,
+        lambda got: got[-1]["type"] == "sagemaker.EndpointDeleted",
+    )
     deploy(client, "evented", inference_image)
     sm = client("sagemaker")
     sm.delete_endpoint(EndpointName="evented")
@@ -421,23 +450,12 @@ def test_invocation_figures_are_published_and_in_the_state(
     client: Any, clean_server: Any, inference_image: str
 ) -> None:
     figures: list[dict[str, Any]] = []
-    connected = threading.Event()
-
-    def listen() -> None:
-        url = f"{clean_server.url}/_irisops/events?type=sagemaker-runtime.EndpointInvocations"
-        with urllib.request.urlopen(url, timeout=60) as resp:
-            for line in resp:
-                if line.startswith(b": irisops events"):
-                    connected.set()
-                if line.startswith(b"data: "):
-                    figures.append(json.loads(line[6:]))
-                    if sum(e["detail"]["Invocations"] for e in figures) >= 6:
-                        return
-
     deploy(client, "counted", inference_image)
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    assert connected.wait(10)
+    listener = listen(
+        f"{clean_server.url}/_irisops/events?type=sagemaker-runtime.EndpointInvocations",
+        figures,
+        lambda got: sum(e["detail"]["Invocations"] for e in got) >= 6,
+    )
     runtime = client("sagemaker-runtime")
     for _ in range(5):
         assert invoke_json(runtime, "counted", SETOSA)[0]["prediction"] == "setosa"

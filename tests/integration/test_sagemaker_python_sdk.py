@@ -25,6 +25,7 @@ from tests.integration.sagemaker_endpoint_setup import (
     endpoint_containers,
     execution_role,
     inference_image,
+    settled_endpoint_containers,
 )
 from tests.sagemaker_jobs import DEMO_CSV, training_image
 
@@ -181,7 +182,7 @@ def test_estimator_fit_deploy_predict(
     assert updated["EndpointStatus"] == "InService"
     assert updated["EndpointConfigName"] != described["EndpointConfigName"]
     assert updated["ProductionVariants"][0]["CurrentInstanceCount"] == 2
-    assert len(endpoint_containers(endpoint)) == 2
+    assert len(settled_endpoint_containers(endpoint, 2)) == 2
 
     attached_predictor = Predictor(endpoint, sagemaker_session=sess, serializer=JSONSerializer())
     assert json.loads(attached_predictor.predict({"features": SETOSA}))["prediction"] == "setosa"

@@ -57,9 +57,11 @@ class LogSink:
         """Queue a ``[Container]`` line of the build agent."""
         self.line(container_line(message))
 
-    async def flush(self) -> None:
+    async def flush(self, *, create: bool = False) -> None:
+        """Write the queued lines; with ``create``, make the group and stream exist even
+        when no line is queued."""
         batch, self._pending = self._pending, []
-        if not batch or self.logs is None:
+        if (not batch and not create) or self.logs is None:
             return
         try:
             await self.logs.append(self.account, self.region, self.group, self.stream, batch)

@@ -146,6 +146,10 @@ async def start_instances(
         await wait_healthy(
             instance, http, float(variant.get("HealthTimeout") or DEFAULT_HEALTH_TIMEOUT_S)
         )
+        if instance.sink is not None:
+            # As on SageMaker: once InService, the instance's log stream exists and holds
+            # what the container printed while starting.
+            await instance.sink.flush(create=True)
 
     try:
         async with asyncio.TaskGroup() as group:

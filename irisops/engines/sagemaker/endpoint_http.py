@@ -5,13 +5,23 @@ The proxy's cost per invocation is what the server spends on it, and a general c
 (aiohttp's) costs several times more CPU per request than the protocol needs here: one
 known peer on 127.0.0.1, requests we write ourselves, answers of at most 6 MB (the
 InvokeEndpoint limit) with Content-Length or chunked framing.
+
+:meth:`InstanceClient.send` is callback-style: the request is written at once and the
+callback runs from the connection's ``data_received``, so an invocation costs no task
+and no extra turn of the event loop; :meth:`InstanceClient.post` awaits the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from irisops.core.futures import settler
+
+log = logging.getLogger("irisops.sagemaker")
 
 MAX_HEAD = 64 * 1024
 MAX_BODY = 6291456 + 1024
@@ -32,11 +42,15 @@ class Answer:
     body: bytes
 
 
+OnDone = Callable[["Answer | BaseException"], None]
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
-        self.waiter: asyncio.Future[Answer] | None = None
+        #: Called once with the answer or the failure of the exchange in flight.
+        self.on_done: OnDone | None = None
         self.closed = False
         self.reusable = True
         self._head: tuple[int, dict[str, str], int] | None = None
@@ -50,21 +64,33 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(InstanceUnreachable(str(exc or "connection closed")))
+        self.finish(InstanceUnreachable(str(exc or "connection closed")))
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        if self.waiter is None or self.waiter.done():
+        if self.on_done is None:
             return
         try:
             answer = self._parse()
         except BadAnswer as exc:
             self.reusable = False
-            self.waiter.set_exception(exc)
+            self.finish(exc)
             return
         if answer is not None:
-            self.waiter.set_result(answer)
+            self.finish(answer)
+
+    def finish(self, result: Answer | BaseException) -> None:
+        done, self.on_done = self.on_done, None
+        if done is None:
+            return
+        try:
+            done(result)
+        except Exception:
+            log.exception("an invocation's answer callback failed")
+
+    @property
+    def started_answer(self) -> bool:
+        return bool(self.buffer) or self._head is not None
 
     def _parse(self) -> Answer | None:
         if self._head is None:
@@ -143,66 +169,97 @@ class InstanceClient:
     def __init__(self, port: int) -> None:
         self.port = port
         self.host_header = f"Host: 127.0.0.1:{port}\r\n"
+        # Kept, not looked up per request: asyncio.get_running_loop() is a getpid() call.
+        self.loop = asyncio.get_running_loop()
         self._idle: list[_Connection] = []
         self._all: set[_Connection] = set()
+        self._connecting: set[asyncio.Task[None]] = set()
 
     async def _connect(self) -> _Connection:
-        loop = asyncio.get_running_loop()
         try:
-            _, conn = await loop.create_connection(_Connection, "127.0.0.1", self.port)
+            _, conn = await self.loop.create_connection(_Connection, "127.0.0.1", self.port)
         except OSError as exc:
             raise InstanceUnreachable(str(exc)) from exc
         self._all.add(conn)
         return conn
 
-    async def post(
-        self, path: str, headers: dict[str, str], body: bytes, deadline_s: float
-    ) -> Answer:
+    def send(
+        self, path: str, headers: dict[str, str], body: bytes, deadline_s: float, on_done: OnDone
+    ) -> None:
+        """Write the request now (on a kept-alive connection when one is idle) and call
+        ``on_done`` once with the :class:`Answer` or the exception: TimeoutError after
+        ``deadline_s``, InstanceUnreachable, BadAnswer."""
         head = (
             f"POST {path} HTTP/1.1\r\n{self.host_header}Content-Length: {len(body)}\r\n"
             + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
             + "\r\n"
         ).encode("latin-1")
-        data = head + body if len(body) < 65536 else None
+        self._send(head, body, deadline_s, on_done)
+
+    def _send(self, head: bytes, body: bytes, deadline_s: float, on_done: OnDone) -> None:
         while self._idle:
             conn = self._idle.pop()
-            if conn.closed:
-                self._all.discard(conn)
-                continue
-            try:
-                return await self._exchange(conn, head, body, data, deadline_s)
-            except InstanceUnreachable:
-                if conn.buffer or conn._head is not None:
-                    raise
-                continue  # the container closed an idle connection: try the next one
-        conn = await self._connect()
-        return await self._exchange(conn, head, body, data, deadline_s)
+            if not conn.closed:
+                self._exchange(conn, head, body, deadline_s, on_done, reused=True)
+                return
+            self._all.discard(conn)
+        task = self.loop.create_task(self._connect_then_send(head, body, deadline_s, on_done))
+        self._connecting.add(task)
+        task.add_done_callback(self._connecting.discard)
 
-    async def _exchange(
-        self, conn: _Connection, head: bytes, body: bytes, data: bytes | None, deadline_s: float
-    ) -> Answer:
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[Answer] = loop.create_future()
-        conn.waiter = waiter
+    async def _connect_then_send(
+        self, head: bytes, body: bytes, deadline_s: float, on_done: OnDone
+    ) -> None:
+        try:
+            conn = await self._connect()
+        except InstanceUnreachable as exc:
+            on_done(exc)
+            return
+        except asyncio.CancelledError:
+            on_done(InstanceUnreachable("the instance's connections were closed"))
+            raise
+        self._exchange(conn, head, body, deadline_s, on_done, reused=False)
+
+    def _exchange(
+        self,
+        conn: _Connection,
+        head: bytes,
+        body: bytes,
+        deadline_s: float,
+        on_done: OnDone,
+        reused: bool,
+    ) -> None:
+        def finished(result: Answer | BaseException) -> None:
+            timer.cancel()
+            if isinstance(result, Answer):
+                if conn.reusable and not conn.closed and not conn.buffer:
+                    self._idle.append(conn)
+                else:
+                    self._drop(conn)
+                on_done(result)
+                return
+            retry = reused and isinstance(result, InstanceUnreachable) and not conn.started_answer
+            self._drop(conn)
+            if retry:  # the container had closed this idle connection: try another
+                self._send(head, body, deadline_s, on_done)
+            else:
+                on_done(result)
+
+        conn.on_done = finished
+        timer = self.loop.call_later(deadline_s, conn.finish, TimeoutError())
         assert conn.transport is not None
-        if data is not None:
-            conn.transport.write(data)
+        if len(body) < 65536:
+            conn.transport.write(head + body)
         else:
             conn.transport.writelines((head, body))
-        timer = loop.call_later(deadline_s, _expire, waiter)
-        try:
-            answer = await waiter
-        except BaseException:
-            self._drop(conn)
-            raise
-        finally:
-            timer.cancel()
-            conn.waiter = None
-        if conn.reusable and not conn.closed and not conn.buffer:
-            self._idle.append(conn)
-        else:
-            self._drop(conn)
-        return answer
+
+    async def post(
+        self, path: str, headers: dict[str, str], body: bytes, deadline_s: float
+    ) -> Answer:
+        """:meth:`send`, awaited."""
+        future: asyncio.Future[Answer] = self.loop.create_future()
+        self.send(path, headers, body, deadline_s, settler(future))
+        return await future
 
     def _drop(self, conn: _Connection) -> None:
         self._all.discard(conn)
@@ -210,11 +267,8 @@ class InstanceClient:
             conn.transport.close()
 
     def close(self) -> None:
+        for task in list(self._connecting):
+            task.cancel()
         for conn in list(self._all):
             self._drop(conn)
         self._idle.clear()
-
-
-def _expire(waiter: asyncio.Future[Answer]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())

@@ -16,6 +16,7 @@ from irisops.core.clock import epoch_ms
 from irisops.core.runtime import Runtime
 from irisops.services.iam.access_keys import AccessKeyHandlers
 from irisops.services.iam.attachments import AttachmentHandlers
+from irisops.services.iam.identifiers import ACCESS_KEY_PREFIX
 from irisops.services.iam.inline_policies import InlinePolicyHandlers
 from irisops.services.iam.instance_profiles import InstanceProfileHandlers
 from irisops.services.iam.managed_policies import ManagedPolicyHandlers
@@ -101,6 +102,8 @@ class IamService(
 
     def account_for_access_key(self, access_key_id: str) -> str | None:
         """Account resolver: the account an ``AKIA…`` key was created in."""
+        if not access_key_id.startswith(ACCESS_KEY_PREFIX):
+            return None  # not one IAM made: no read (this runs on every request)
         row = self.store.read_one(
             "SELECT account FROM iam_access_keys WHERE access_key_id = ?", (access_key_id,)
         )

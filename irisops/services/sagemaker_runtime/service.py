@@ -10,14 +10,13 @@ tell a missing endpoint from one that is not serving.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any, ClassVar
 
 from aiohttp import web
 
 from irisops.core.context import RequestContext
-from irisops.engines.sagemaker.endpoint_http import BadAnswer, InstanceUnreachable
-from irisops.engines.sagemaker.endpoint_routing import NoCapacity, NoSuchVariant
+from irisops.core.futures import settler
+from irisops.gateway.fast_lane import FastRoute
 from irisops.services.base import Service
 from irisops.services.sagemaker.resources import resource_arn
 from irisops.services.sagemaker_runtime import fast_route
@@ -25,14 +24,16 @@ from irisops.services.sagemaker_runtime.errors import (
     ModelError,
     ValidationError,
     endpoint_not_found,
-    model_error,
+)
+from irisops.services.sagemaker_runtime.invocation import (
+    INVOCATION_TIMEOUT_S,
+    Done,
+    Invocation,
 )
 from irisops.services.sagemaker_runtime.invocation_stats import InvocationStats
 
-INVOCATION_TIMEOUT_S = 60.0
 RESTORE_POLL_S = 0.05
 CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
-CUSTOM_ATTRIBUTES_KEY = CUSTOM_ATTRIBUTES.lower()
 PASSED_HEADERS = {
     "InferenceId": "X-Amzn-SageMaker-Inference-Id",
     "TargetModel": "X-Amzn-SageMaker-Target-Model",
@@ -49,9 +50,14 @@ class SageMakerRuntimeService(Service):
     def __init__(self, runtime: Any) -> None:
         super().__init__(runtime)
         self.stats = InvocationStats(runtime.bus)
+        self.invocations = fast_route.FastInvocations(self)
+        self._waiting: set[asyncio.Task[None]] = set()
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_post(fast_route.PATH, fast_route.FastInvocations(self).handle)
+        app.router.add_post(fast_route.PATH, self.invocations.handle)
+
+    def fast_routes(self) -> list[FastRoute]:
+        return [self.invocations.route()]
 
     async def start(self) -> None:
         self.stats.start()
@@ -85,7 +91,8 @@ class SageMakerRuntimeService(Service):
             ]
         return {"endpoints": endpoints}
 
-    def _headers(self, params: dict[str, Any]) -> dict[str, str]:
+    def container_headers(self, params: dict[str, Any]) -> dict[str, str]:
+        """The headers ``/invocations`` gets from InvokeEndpoint's members."""
         headers = {"Content-Type": params.get("ContentType") or "application/octet-stream"}
         if params.get("Accept"):
             headers["Accept"] = params["Accept"]
@@ -96,7 +103,7 @@ class SageMakerRuntimeService(Service):
                 headers[header] = str(params[member])
         return headers
 
-    def _not_serving(self, ctx: RequestContext, name: str, arn: str) -> ValidationError:
+    def not_serving(self, ctx: RequestContext, name: str, arn: str) -> ValidationError:
         sagemaker = self.runtime.services["sagemaker"]
         row = sagemaker.store.read_one(
             "SELECT status FROM sagemaker_endpoints WHERE arn = ?", (arn,)
@@ -106,66 +113,39 @@ class SageMakerRuntimeService(Service):
         # unconfirmed text: invoking an endpoint that is not InService.
         return ValidationError(f"Endpoint {name} of account {ctx.account} is not in service.")
 
-    async def invoke_endpoint(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        started = time.perf_counter()
+    @property
+    def endpoints(self) -> Any:
+        """The SageMaker service's endpoint supervisor (the live fleets)."""
+        return self.runtime.services["sagemaker"].endpoints
+
+    def invoke(self, ctx: RequestContext, params: dict[str, Any], done: Done) -> None:
+        """Start one InvokeEndpoint; ``done`` gets its output or its error, once."""
         name = params["EndpointName"]
         arn = resource_arn(ctx, "endpoint", name)
-        supervisor = self.runtime.services["sagemaker"].endpoints
-        fleet = supervisor.fleet(arn) or await self._restored_fleet(supervisor, arn)
-        if fleet is None:
-            raise self._not_serving(ctx, name, arn)
-        try:
-            out = await self._invoke(ctx, params, supervisor, fleet, arn)
-        except ModelError:
-            self.stats.record(
-                arn, name, ctx.account, ctx.region, time.perf_counter() - started, True
-            )
-            raise
-        self.stats.record(arn, name, ctx.account, ctx.region, time.perf_counter() - started, False)
-        return out
+        invocation = Invocation(self, ctx, params, arn, done)
+        fleet = self.endpoints.fleet(arn)
+        if fleet is not None:
+            invocation.start(fleet)
+            return
+        task = asyncio.get_running_loop().create_task(self._after_restore(invocation))
+        self._waiting.add(task)
+        task.add_done_callback(self._waiting.discard)
 
-    async def _invoke(
-        self, ctx: RequestContext, params: dict[str, Any], supervisor: Any, fleet: Any, arn: str
-    ) -> dict[str, Any]:
-        name = params["EndpointName"]
-        target = params.get("TargetVariant")
-        headers = self._headers(params)
-        body = params.get("Body") or b""
-        for attempt in (1, 2):
-            try:
-                variant, instance = fleet.choose(target)
-            except NoSuchVariant as exc:
-                raise ValidationError(  # unconfirmed text
-                    f"Variant {target} does not exist on endpoint {name} of account {ctx.account}."
-                ) from exc
-            except NoCapacity as exc:
-                raise self._not_serving(ctx, name, arn) from exc
-            try:
-                answer = await instance.client.post(
-                    "/invocations", headers, body, INVOCATION_TIMEOUT_S
-                )
-            except TimeoutError as exc:
-                raise self._timed_out(ctx, name) from exc
-            except InstanceUnreachable as exc:
-                # The container went away between the watcher's checks: try another once.
-                supervisor.instance_failed(arn, instance)
-                if attempt == 2:
-                    raise model_error(ctx.region, ctx.account, name, 0, str(exc)) from exc
-                continue
-            except BadAnswer as exc:
-                raise model_error(ctx.region, ctx.account, name, 0, str(exc)) from exc
-            if answer.status >= 300:
-                message = answer.body.decode("utf-8", "replace")
-                raise model_error(ctx.region, ctx.account, name, answer.status, message)
-            out: dict[str, Any] = {
-                "Body": answer.body,
-                "ContentType": answer.headers.get("content-type", "application/octet-stream"),
-                "InvokedProductionVariant": variant.name,
-            }
-            if CUSTOM_ATTRIBUTES_KEY in answer.headers:
-                out["CustomAttributes"] = answer.headers[CUSTOM_ATTRIBUTES_KEY]
-            return out
-        raise AssertionError("unreachable")
+    async def invoke_endpoint(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.invoke(ctx, params, settler(future))
+        return await future
+
+    async def _after_restore(self, invocation: Invocation) -> None:
+        try:
+            fleet = await self._restored_fleet(self.endpoints, invocation.arn)
+        except Exception as exc:
+            invocation.done(exc)
+            raise
+        if fleet is None:
+            invocation.done(self.not_serving(invocation.ctx, invocation.name, invocation.arn))
+        else:
+            invocation.start(fleet)
 
     async def _restored_fleet(self, supervisor: Any, arn: str) -> Any:
         """After a restart an InService endpoint serves once its instances are back:
@@ -181,17 +161,6 @@ class SageMakerRuntimeService(Service):
             if (fleet := supervisor.fleet(arn)) is not None:
                 return fleet
         return supervisor.fleet(arn)
-
-    def _timed_out(self, ctx: RequestContext, name: str) -> ModelError:
-        return model_error(
-            ctx.region,
-            ctx.account,
-            name,
-            0,
-            "Your invocation timed out while waiting for a response from container primary. "
-            "Review the latency metrics for each container in Amazon CloudWatch, resolve the "
-            "issue, and try again.",
-        )
 
 
 __all__ = ["ModelError", "SageMakerRuntimeService"]
