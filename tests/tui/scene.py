@@ -33,9 +33,12 @@ artifacts:
 def create_pipeline(client: Callable[..., Any], name: str = PIPELINE) -> Any:
     """Source → Build → Approval; creating it starts its first execution."""
     s3 = client("s3")
-    s3.create_bucket(Bucket="tui-src")
+    try:
+        s3.create_bucket(Bucket="tui-src")
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass  # a second pipeline shares the bucket (not the key: a put would trigger it)
     s3.put_object(
-        Bucket="tui-src", Key="app.zip", Body=zipped({"buildspec.yml": BUILDSPEC, "v": "1"})
+        Bucket="tui-src", Key=f"{name}.zip", Body=zipped({"buildspec.yml": BUILDSPEC, "v": "1"})
     )
     client("codebuild").create_project(
         name=f"{name}-build",
@@ -50,7 +53,7 @@ def create_pipeline(client: Callable[..., Any], name: str = PIPELINE) -> Any:
     )
     cp = client("codepipeline")
     stages = [
-        ("Source", [s3_source("tui-src", "app.zip")]),
+        ("Source", [s3_source("tui-src", f"{name}.zip")]),
         ("Build", [codebuild(f"{name}-build", ["SourceArtifact"], ["BuildArtifact"])]),
         ("Approval", [approval()]),
     ]

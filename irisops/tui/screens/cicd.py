@@ -28,7 +28,10 @@ class CicdPane(LivePane):
         yield LogTail(id="build-log")
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
         self.rows: dict[str, ExecutionRow] = {}
+        #: build id -> its log (group, stream): looked up once per build.
+        self.build_streams: dict[str, tuple[str, str]] = {}
         self.query_one(LogTail).border_title = "build log"
 
     def fetch(self) -> list[ExecutionRow]:
@@ -36,6 +39,15 @@ class CicdPane(LivePane):
 
     def show(self, data: list[ExecutionRow]) -> None:
         self.rows = {row.key: row for row in data}
+        self._draw()
+        self._follow_selected()
+
+    def _tick(self) -> None:
+        """Running rows' durations count up between events."""
+        if self.rows and any(row.ended is None for row in self.rows.values()):
+            self._draw()
+
+    def _draw(self) -> None:
         table = self.query_one(ResourceTable)
         table.set_rows(
             (
@@ -49,9 +61,8 @@ class CicdPane(LivePane):
                     duration(row.started, row.ended),
                 ],
             )
-            for row in data
+            for row in self.rows.values()
         )
-        self._follow_selected()
 
     @on(DataTable.RowHighlighted, "#executions")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -66,7 +77,11 @@ class CicdPane(LivePane):
             if row is not None:
                 tail.unfollow(f"{row.pipeline} {row.execution_id[:8]}: no build yet")
             return
-        self._resolve_build(row.build_ids[-1])
+        build_id = row.build_ids[-1]
+        if build_id in self.build_streams:
+            tail.follow(*self.build_streams[build_id], f"build {build_id}")
+        else:
+            self._resolve_build(build_id)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="build-lookup")
     def _resolve_build(self, build_id: str) -> None:
@@ -75,6 +90,7 @@ class CicdPane(LivePane):
             self.app.call_from_thread(self._follow, log.group, log.stream, log)
 
     def _follow(self, group: str, stream: str, log: Any) -> None:
+        self.build_streams[log.build_id] = (group, stream)
         self.query_one(LogTail).follow(group, stream, f"build {log.build_id}")
 
     def streams_grew(self, streams: set[tuple[str, str]]) -> None:

@@ -30,6 +30,7 @@ class JobsPane(LivePane):
         yield LogTail(id="job-log")
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
         self.rows: dict[str, JobRow] = {}
         self.source = JobsSource(self.aws)
         self.query_one(LogTail).border_title = "job log"
@@ -39,6 +40,15 @@ class JobsPane(LivePane):
 
     def show(self, data: list[JobRow]) -> None:
         self.rows = {row.key: row for row in data}
+        self._draw()
+        self._follow_selected()
+
+    def _tick(self) -> None:
+        """Running rows' durations count up between events."""
+        if self.rows and any(row.ended is None for row in self.rows.values()):
+            self._draw()
+
+    def _draw(self) -> None:
         self.query_one(ResourceTable).set_rows(
             (
                 row.key,
@@ -51,9 +61,8 @@ class JobsPane(LivePane):
                     metrics_text(row.metrics) or (row.failure[:30] if row.failure else "-"),
                 ],
             )
-            for row in data
+            for row in self.rows.values()
         )
-        self._follow_selected()
 
     @on(DataTable.RowHighlighted, "#job-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -68,8 +77,7 @@ class JobsPane(LivePane):
             return
         cursor = tail.cursor
         if cursor and cursor.group == row.log_group and cursor.stream.startswith(f"{row.name}/"):
-            tail.read_more()
-            return
+            return  # already followed: appends arrive as events
         self._resolve_stream(row)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="job-stream")
