@@ -91,7 +91,7 @@ class JobsSource:
             name,
             job["TrainingJobStatus"],
             job.get("SecondaryStatus", ""),
-            job.get("TrainingStartTime") or job.get("CreationTime"),
+            job.get("CreationTime"),
             job.get("TrainingEndTime"),
             {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList") or []},
             job.get("FailureReason", ""),
