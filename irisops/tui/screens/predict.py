@@ -45,6 +45,9 @@ class PredictPane(LivePane):
         return in_service(self.aws)
 
     def show(self, data: list[str]) -> None:
+        if data == getattr(self, "endpoints", None):
+            return  # unchanged: leave the choice (and an open list) alone
+        self.endpoints = data
         select = self.query_one("#endpoint", Select)
         current = select.value
         select.set_options((name, name) for name in data)
