@@ -2,7 +2,9 @@
 
 ``run(endpoint)`` attaches to the server at ``endpoint``; without one it attaches to
 the default endpoint when a server answers there, or starts an embedded one (a child
-``irisops serve --ephemeral``, stopped when the dashboard exits).
+``irisops serve --ephemeral``, stopped when the dashboard exits). With ``scenario`` (an
+object with ``run(progress)``, see ``irisops.tui.scenario``) the dashboard opens on a
+Scenario pane that runs and draws it; ``run`` then returns 1 if the scenario failed.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ def run(
         print("irisops tui: starting an embedded server…", file=sys.stderr)
         embedded = ServerProcess().start()
         url = embedded.url
+    app = IrisOpsApp(url, scenario=scenario, light=light)
     try:
-        IrisOpsApp(url, scenario=scenario, light=light).run()
+        app.run()
     finally:
         if embedded is not None:
             embedded.stop()
-    return 0
+    return 1 if app.scenario_outcome == "failed" else 0

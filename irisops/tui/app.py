@@ -84,6 +84,10 @@ class IrisOpsApp(App[None]):
         )
         self.ticks = 0
         self.theme = LIGHT if light else DARK
+        #: The scenario run's end: "done" or "failed" (None until it ends), and what
+        #: its ``run`` returned; kept after the app exits.
+        self.scenario_outcome: str | None = None
+        self.scenario_summary: Any = None
 
     def compose(self) -> ComposeResult:
         yield Header()

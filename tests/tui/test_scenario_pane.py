@@ -69,7 +69,8 @@ async def test_a_scenario_run_is_drawn_step_by_step(clean_server: ServerProcess)
         pane = app.query_one(ScenarioPane)
         assert app.active_tab == "scenario"
         await until(pilot, lambda: pane.outcome != "running", "the scenario to end")
-        assert pane.outcome == "done"
+        assert pane.outcome == "done" and app.scenario_outcome == "done"
+        assert len(app.scenario_summary) == 4
         text = await wait_text(pilot, "upload the iris data", "create bucket", "list objects")
         assert "151 lines" in text and "4 objects" in text
         assert [s.status for s in pane.steps.values()] == ["done", "done", "done"]
@@ -87,7 +88,7 @@ async def test_a_failing_step_is_shown_with_its_error(clean_server: ServerProces
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(ScenarioPane)
         await until(pilot, lambda: pane.outcome != "running", "the scenario to end")
-        assert pane.outcome == "failed"
+        assert pane.outcome == "failed" and app.scenario_outcome == "failed"
         assert pane.steps["list objects"].status == "failed"
         assert "(no container: an S3 call)" in pane.steps["list objects"].detail
         await wait_text(pilot, "failed: NoSuchBucket", "The specified bucket does not exist")

@@ -104,6 +104,8 @@ class ScenarioPane(Vertical):
         else:
             self.outcome = "done"
             message = Text.assemble(("done", STYLES["good"]), f" in {self.total_elapsed():.1f} s")
+        self.app.scenario_outcome = self.outcome  # type: ignore[attr-defined]
+        self.app.scenario_summary = summary  # type: ignore[attr-defined]
         self.query_one(ProgressBar).display = False
         rows = summary_rows(summary)
         if rows:
