@@ -22,15 +22,21 @@ def run(
     scenario: Any = None,
     light: bool = False,
 ) -> int:
+    """Run the dashboard until it is quit; 1 if the server is missing or the given
+    scenario failed, else 0."""
     from irisops.sdk.server import ServerProcess
     from irisops.tui.app import IrisOpsApp
+    from irisops.tui.scenario import endpoint_of, stop_server
 
     embedded: ServerProcess | None = None
+    url: str | None
     if endpoint:
         if not Aws(endpoint).answers():
             print(f"irisops tui: no irisops server answers at {endpoint}", file=sys.stderr)
             return 1
         url = endpoint
+    elif scenario is not None:
+        url = endpoint_of(scenario)  # else: attached once the scenario's server is up
     elif default_endpoint and Aws(default_endpoint).answers():
         url = default_endpoint
     else:
@@ -43,4 +49,6 @@ def run(
     finally:
         if embedded is not None:
             embedded.stop()
+        if scenario is not None:
+            stop_server(scenario)
     return 1 if app.scenario_outcome == "failed" else 0

@@ -9,6 +9,8 @@ refreshes at most 1/tick times a second and boto3 runs only in worker threads.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,8 +22,9 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from irisops.tui.aws import Aws
 from irisops.tui.feed import EventFeed
+from irisops.tui.handoff import hand_to_app
 from irisops.tui.inbox import EventInbox
-from irisops.tui.scenario import ScenarioRun
+from irisops.tui.scenario import ScenarioRun, endpoint_of
 from irisops.tui.screens.approvals import ApprovalsPane
 from irisops.tui.screens.cicd import CicdPane
 from irisops.tui.screens.endpoints import EndpointsPane
@@ -63,7 +66,7 @@ class IrisOpsApp(App[None]):
 
     def __init__(
         self,
-        endpoint_url: str,
+        endpoint_url: str | None,
         *,
         live: bool = True,
         scenario: ScenarioRun | None = None,
@@ -72,17 +75,23 @@ class IrisOpsApp(App[None]):
         light: bool = False,
     ) -> None:
         super().__init__()
-        self.endpoint_url = endpoint_url.rstrip("/")
-        self.live = live
         self.scenario = scenario
         self.tick = tick
-        self.aws = Aws(self.endpoint_url)
         self.inbox = EventInbox()
-        self.feed_status = "connecting" if live else "offline"
-        self.feed = EventFeed(
-            self.endpoint_url, self.inbox, on_status=self._feed_status, events_url=events_url
-        )
+        self.events_url = events_url
         self.ticks = 0
+        #: The app's loop (set on mount): where worker threads hand their results.
+        self.ui_loop: asyncio.AbstractEventLoop | None = None
+        self.ui_context: contextvars.Context | None = None
+        #: Until ``attach``: no server to show (a scenario starts its own first).
+        self.live = False
+        self.endpoint_url = ""
+        self.feed_status = "offline" if endpoint_url or not live else "waiting for a server"
+        self.aws = Aws("http://127.0.0.1:0")
+        self.feed: EventFeed | None = None
+        self._attach_to = endpoint_url if live else None
+        if endpoint_url and not live:
+            self.endpoint_url = endpoint_url.rstrip("/")
         self.theme = LIGHT if light else DARK
         #: The scenario run's end: "done" or "failed" (None until it ends), and what
         #: its ``run`` returned; kept after the app exits.
@@ -102,19 +111,42 @@ class IrisOpsApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.ui_loop = asyncio.get_running_loop()
+        self.ui_context = contextvars.copy_context()
         self._draw_subtitle()
-        if self.live:
-            self.feed.start()
-            self.set_interval(self.tick, self.flush)
-            self.active_pane_refresh()
+        if self._attach_to:
+            self.attach(self._attach_to)
         if self.scenario is not None:
             self.query_one(ScenarioPane).start()
             self.query_one(ScenarioPane).focus_main()
         else:
             self.pane("cicd").focus_main()
 
-    def on_unmount(self) -> None:
+    def attach(self, endpoint_url: str) -> None:
+        """Show the server at ``endpoint_url``: start the feed, the ticks, the reads."""
         if self.live:
+            return
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.aws = Aws(self.endpoint_url)
+        self.feed = EventFeed(
+            self.endpoint_url, self.inbox, on_status=self._feed_status, events_url=self.events_url
+        )
+        self.live = True
+        self.feed_status = "connecting"
+        self.feed.start()
+        self.set_interval(self.tick, self.flush)
+        for pane in self.panes():
+            pane.stale = True
+        self.active_pane_refresh()
+        self._draw_subtitle()
+
+    def scenario_step_changed(self) -> None:
+        """A scenario step began or ended: attach once its server answers."""
+        if not self.live and (url := endpoint_of(self.scenario)):
+            self.attach(url)
+
+    def on_unmount(self) -> None:
+        if self.feed is not None:
             self.feed.stop()
 
     # -- panes --------------------------------------------------------------------------
@@ -161,13 +193,11 @@ class IrisOpsApp(App[None]):
 
     def _feed_status(self, status: str) -> None:
         self.feed_status = status
-        try:
-            self.call_from_thread(self._draw_subtitle)
-        except RuntimeError:
-            pass  # not running (yet, or any more)
+        hand_to_app(self, self._draw_subtitle)
 
     def _draw_subtitle(self) -> None:
-        self.sub_title = f"{self.endpoint_url} · {self.feed_status} · {self.inbox.total} events"
+        where = self.endpoint_url or "no server yet"
+        self.sub_title = f"{where} · {self.feed_status} · {self.inbox.total} events"
 
     # -- actions ------------------------------------------------------------------------
 

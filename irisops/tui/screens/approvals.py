@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Static
 
 from irisops.tui.data.approvals import PendingApproval, decide, pending_approvals
 from irisops.tui.data.timing import duration
+from irisops.tui.handoff import hand_to_app
 from irisops.tui.widgets.pane import LivePane
 from irisops.tui.widgets.resource_table import ResourceTable
 
@@ -73,7 +74,7 @@ class ApprovalsPane(LivePane):
             )
         except Exception as exc:  # the server's answer, shown as is
             message = f"cannot decide: {exc}"
-        self.app.call_from_thread(self._decided, message)
+        hand_to_app(self.app, self._decided, message)
 
     def _decided(self, message: str) -> None:
         self.query_one("#approval-result", Static).update(Text(message))

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from irisops.tui.data.cicd import ExecutionRow, build_log, pipeline_executions
 from irisops.tui.data.timing import duration
+from irisops.tui.handoff import hand_to_app
 from irisops.tui.widgets.log_tail import LogTail
 from irisops.tui.widgets.pane import LivePane
 from irisops.tui.widgets.resource_table import ResourceTable
@@ -87,7 +88,7 @@ class CicdPane(LivePane):
     def _resolve_build(self, build_id: str) -> None:
         log = build_log(self.aws, build_id)
         if log is not None and log.group and log.stream:
-            self.app.call_from_thread(self._follow, log.group, log.stream, log)
+            hand_to_app(self.app, self._follow, log.group, log.stream, log)
 
     def _follow(self, group: str, stream: str, log: Any) -> None:
         self.build_streams[log.build_id] = (group, stream)

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static
 
 from irisops.tui.data.jobs import JobRow, JobsSource, job_log_stream
 from irisops.tui.data.timing import duration
+from irisops.tui.handoff import hand_to_app
 from irisops.tui.widgets.log_tail import LogTail
 from irisops.tui.widgets.pane import LivePane
 from irisops.tui.widgets.resource_table import ResourceTable
@@ -32,10 +33,12 @@ class JobsPane(LivePane):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
         self.rows: dict[str, JobRow] = {}
-        self.source = JobsSource(self.aws)
+        self.source: JobsSource | None = None
         self.query_one(LogTail).border_title = "job log"
 
     def fetch(self) -> list[JobRow]:
+        if self.source is None or self.source.aws is not self.aws:
+            self.source = JobsSource(self.aws)  # the app attached (again)
         return self.source.rows()
 
     def show(self, data: list[JobRow]) -> None:
@@ -83,7 +86,7 @@ class JobsPane(LivePane):
     @work(thread=True, exit_on_error=False, exclusive=True, group="job-stream")
     def _resolve_stream(self, row: JobRow) -> None:
         stream = job_log_stream(self.aws, row)
-        self.app.call_from_thread(self._follow, row, stream)
+        hand_to_app(self.app, self._follow, row, stream)
 
     def _follow(self, row: JobRow, stream: str | None) -> None:
         tail = self.query_one(LogTail)

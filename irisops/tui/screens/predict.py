@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Select, Static
 from irisops.tui.data.endpoints import in_service
 from irisops.tui.data.predict import FEATURES, SAMPLES, Prediction, predict
 from irisops.tui.data.timing import clock
+from irisops.tui.handoff import hand_to_app
 from irisops.tui.widgets.pane import LivePane
 from irisops.tui.widgets.resource_table import ResourceTable
 from irisops.tui.widgets.status import STYLES
@@ -89,7 +90,7 @@ class PredictPane(LivePane):
     @work(thread=True, exit_on_error=False, group="predict")
     def _invoke(self, endpoint: str, features: list[float]) -> None:
         outcome = predict(self.aws, endpoint, features)
-        self.app.call_from_thread(self._predicted, outcome)
+        hand_to_app(self.app, self._predicted, outcome)
 
     def _predicted(self, outcome: Prediction) -> None:
         result = self.query_one("#prediction", Static)

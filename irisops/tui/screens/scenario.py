@@ -1,63 +1,56 @@
-"""Scenario: the steps of a run the app was given (``irisops demo --tui``), their
-status, elapsed time and progress, then the run's summary table."""
+"""Scenario: the steps of a run the app was given (``irisops demo --tui``) with their
+status, time and progress, a failed step's reason and log tail, then the summary:
+the resources made and the predictions."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
-from irisops.tui.scenario import ScenarioRun, StepState, run_scenario, summary_rows
+from irisops.tui.handoff import hand_to_app
+from irisops.tui.scenario import PaneObserver, ScenarioRun, run_scenario
 from irisops.tui.widgets.resource_table import ResourceTable
 from irisops.tui.widgets.status import STYLES, status_text
 
-COLUMNS = ["Step", "Status", "Time", "Detail"]
+STEP_COLUMNS = ["#", "Step", "Status", "Time", "Detail"]
+SUMMARY_COLUMNS = ["Kind", "Name", "Status", "Detail"]
 
 
-class PaneProgress:
-    """``ScenarioProgress`` for a scenario running in a worker thread: every report
-    is handed to the pane on the app's loop."""
+@dataclass
+class StepRow:
+    index: int
+    title: str
+    status: str = "running"
+    detail: str = ""
+    started: float = 0.0
+    seconds: float | None = None
 
-    def __init__(self, pane: ScenarioPane) -> None:
-        self.pane = pane
-
-    def _call(self, method: Any, *args: Any) -> None:
-        try:
-            self.pane.app.call_from_thread(method, *args)
-        except RuntimeError:
-            pass  # the app is closing
-
-    def step_started(self, step: str, total: float | None = None) -> None:
-        self._call(self.pane.started, step, total)
-
-    def step_progress(self, step: str, done: float, total: float | None = None) -> None:
-        self._call(self.pane.progressed, step, done, total)
-
-    def step_finished(self, step: str, detail: str = "") -> None:
-        self._call(self.pane.ended, step, "done", detail)
-
-    def step_failed(self, step: str, error: str, log_tail: str = "") -> None:
-        self._call(self.pane.ended, step, "failed", error + (f"\n{log_tail}" if log_tail else ""))
+    @property
+    def elapsed(self) -> float:
+        return self.seconds if self.seconds is not None else time.monotonic() - self.started
 
 
 class ScenarioPane(Vertical):
     def __init__(self, scenario: ScenarioRun, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
-        self.steps: dict[str, StepState] = {}
+        self.steps: dict[str, StepRow] = {}
         self.outcome = "not started"
+        self.summary: Any = None
 
     def compose(self) -> ComposeResult:
         yield Static(getattr(self.scenario, "title", "scenario"), id="scenario-title")
-        yield ResourceTable(COLUMNS, id="steps")
+        yield ResourceTable(STEP_COLUMNS, "starting…", id="steps")
         yield ProgressBar(total=None, id="step-progress", show_eta=False)
         yield Static("", id="scenario-outcome")
-        summary: DataTable[Any] = DataTable(id="summary", zebra_stripes=True)
+        summary = ResourceTable(SUMMARY_COLUMNS, id="summary")
         summary.display = False
         yield summary
 
@@ -69,74 +62,101 @@ class ScenarioPane(Vertical):
 
     def start(self) -> None:
         self.outcome = "running"
+        self.scenario.observer = PaneObserver(self, self.app)
         self._run()
 
     @work(thread=True, exit_on_error=False, group="scenario")
     def _run(self) -> None:
         try:
-            summary = run_scenario(self.scenario, PaneProgress(self))
-        except Exception as exc:  # the scenario's own failure, shown in the pane
-            self.app.call_from_thread(self.finished, None, f"{type(exc).__name__}: {exc}")
-            return
-        self.app.call_from_thread(self.finished, summary, None)
+            run_scenario(self.scenario)
+        except Exception as exc:  # the run itself broke (not a failed step): shown
+            hand_to_app(self.app, self.broke, f"{type(exc).__name__}: {exc}")
 
-    def started(self, step: str, total: float | None) -> None:
-        self.steps[step] = StepState(step, total=total)
+    # -- the observer's calls, on the app's loop ----------------------------------------
+
+    def started(self, step: Any) -> None:
+        self.steps[step.key] = StepRow(step.index, step.title, started=time.monotonic())
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self._redraw()
+        self.app.scenario_step_changed()  # type: ignore[attr-defined]
+
+    def progressed(self, step: Any, message: str, fraction: float | None) -> None:
+        row = self.steps.get(step.key)
+        if row is not None:
+            row.detail = message
         bar = self.query_one(ProgressBar)
-        bar.update(total=total, progress=0)
-        self._redraw()
-
-    def progressed(self, step: str, done: float, total: float | None) -> None:
-        state = self.steps.setdefault(step, StepState(step))
-        state.done, state.total = done, total if total is not None else state.total
-        self.query_one(ProgressBar).update(total=state.total, progress=done)
-
-    def ended(self, step: str, status: str, detail: str) -> None:
-        state = self.steps.setdefault(step, StepState(step))
-        state.status, state.detail = status, detail
-        state.ended = state.ended or time.monotonic()
-        self._redraw()
-
-    def finished(self, summary: Any, failure: str | None) -> None:
-        if failure:
-            self.outcome = "failed"
-            message = Text(f"failed: {failure}", style=STYLES["bad"])
+        if fraction is None:
+            bar.update(total=None)
         else:
-            self.outcome = "done"
-            message = Text.assemble(("done", STYLES["good"]), f" in {self.total_elapsed():.1f} s")
-        self.app.scenario_outcome = self.outcome  # type: ignore[attr-defined]
-        self.app.scenario_summary = summary  # type: ignore[attr-defined]
-        self.query_one(ProgressBar).display = False
-        rows = summary_rows(summary)
-        if rows:
-            table = self.query_one("#summary", DataTable)
-            columns = list(dict.fromkeys(k for row in rows for k in row))
-            table.add_columns(*columns)
-            for row in rows:
-                table.add_row(*[str(row.get(c, "")) for c in columns])
-            table.display = True
-        elif summary is not None:
-            message.append(f"\n{summary}")
+            bar.update(total=100, progress=100 * fraction)
+
+    def finished_step(self, step: Any, result: Any) -> None:
+        row = self.steps.setdefault(step.key, StepRow(step.index, step.title))
+        row.status, row.seconds, row.detail = "done", result.seconds, result.summary
+        self._redraw()
+        self.app.scenario_step_changed()  # type: ignore[attr-defined]
+
+    def failed_step(self, step: Any, failure: Any) -> None:
+        row = self.steps.setdefault(step.key, StepRow(step.index, step.title))
+        row.status, row.seconds, row.detail = "failed", failure.seconds, failure.reason
+        tail = "\n".join(failure.log_tail or ())
+        message = Text(f"{step.title} failed: {failure.reason}", style=STYLES["bad"])
+        if tail:
+            message.append(f"\n{tail}")
         self.query_one("#scenario-outcome", Static).update(message)
         self._redraw()
 
-    def total_elapsed(self) -> float:
-        if not self.steps:
-            return 0.0
-        first = min(s.started for s in self.steps.values())
-        last = max(s.ended or s.started + s.elapsed for s in self.steps.values())
-        return last - first
+    def finished(self, summary: Any) -> None:
+        self.summary = summary
+        self.outcome = "done" if summary.ok else "failed"
+        self.app.scenario_outcome = self.outcome  # type: ignore[attr-defined]
+        self.app.scenario_summary = summary  # type: ignore[attr-defined]
+        self.query_one(ProgressBar).display = False
+        if summary.ok:
+            self.query_one("#scenario-outcome", Static).update(
+                Text.assemble(("done", STYLES["good"]), f" in {summary.total_seconds:.1f} s")
+            )
+        rows = [
+            (f"r{n}", [r.kind, r.name, status_text(r.status), r.detail])
+            for n, r in enumerate(summary.resources)
+        ]
+        rows += [
+            (
+                f"p{n}",
+                [
+                    "prediction",
+                    p.endpoint,
+                    status_text("Succeeded" if p.expected == p.predicted else "Failed"),
+                    f"{' '.join(f'{x:g}' for x in p.features)} → {p.predicted} "
+                    f"({p.expected}), {p.latency_ms:.1f} ms",
+                ],
+            )
+            for n, p in enumerate(summary.predictions)
+        ]
+        if rows:
+            table = self.query_one("#summary", ResourceTable)
+            table.set_rows(rows)
+            table.display = True
+        self._redraw()
+
+    def broke(self, error: str) -> None:
+        self.outcome = "failed"
+        self.app.scenario_outcome = "failed"  # type: ignore[attr-defined]
+        self.query_one("#scenario-outcome", Static).update(
+            Text(f"the scenario stopped: {error}", style=STYLES["bad"])
+        )
 
     def _redraw(self) -> None:
         self.query_one("#steps", ResourceTable).set_rows(
             (
-                name,
+                key,
                 [
-                    name,
-                    status_text(state.status),
-                    f"{state.elapsed:.1f}s",
-                    state.detail.splitlines()[0] if state.detail else "",
+                    str(row.index),
+                    row.title,
+                    status_text(row.status),
+                    f"{row.elapsed:.1f}s",
+                    row.detail.splitlines()[0] if row.detail else "",
                 ],
             )
-            for name, state in self.steps.items()
+            for key, row in self.steps.items()
         )

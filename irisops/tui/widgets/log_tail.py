@@ -13,6 +13,7 @@ from textual import work
 from textual.widgets import RichLog
 
 from irisops.tui.data.logs import LogCursor
+from irisops.tui.handoff import hand_to_app
 
 
 class LogTail(RichLog):
@@ -63,7 +64,7 @@ class LogTail(RichLog):
             lines = cursor.read_new(self.app.aws)  # type: ignore[attr-defined]
         except Exception as exc:  # shown in the log, never fatal
             lines = [f"(cannot read the log: {exc})"]
-        self.app.call_from_thread(self._append, cursor, lines)
+        hand_to_app(self.app, self._append, cursor, lines)
 
     def _append(self, cursor: LogCursor, lines: list[str]) -> None:
         self._busy = False

@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from irisops.tui.aws import Aws
+from irisops.tui.handoff import hand_to_app
 
 
 class LivePane(Vertical):
@@ -53,10 +54,7 @@ class LivePane(Vertical):
             data, failure = self.fetch(), None
         except Exception as exc:  # shown in the pane; the next event retries
             data, failure = None, exc
-        try:
-            self.app.call_from_thread(self._fetched, data, failure)
-        except RuntimeError:
-            pass  # the app is closing
+        hand_to_app(self.app, self._fetched, data, failure)
 
     def _fetched(self, data: Any, failure: Exception | None) -> None:
         self._busy = False
