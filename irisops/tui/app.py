@@ -4,7 +4,9 @@
 reads ``/_irisops/events`` into an ``EventInbox``; every ``tick`` the app takes what
 arrived (however many events) and tells each concerned pane to re-read, so a pane
 refreshes at most 1/tick times a second and boto3 runs only in worker threads.
-``live=False`` draws no server data at all (snapshot tests fill the panes themselves).
+``live=False`` draws no server data at all (snapshot tests fill the panes themselves);
+``endpoint_url=None`` with a ``scenario`` waits for the scenario's server and attaches
+to it once it answers.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class IrisOpsApp(App[None]):
         #: Until ``attach``: no server to show (a scenario starts its own first).
         self.live = False
         self.endpoint_url = ""
-        self.feed_status = "offline" if endpoint_url or not live else "waiting for a server"
+        self.feed_status = "waiting for a server" if live else "offline"
         self.aws = Aws("http://127.0.0.1:0")
         self.feed: EventFeed | None = None
         self._attach_to = endpoint_url if live else None
