@@ -118,6 +118,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tui(args: argparse.Namespace) -> int:
+    from irisops.tui import run
+
+    return run(args.endpoint, default_endpoint=default_endpoint(), light=args.light)
+
+
 def cmd_services(args: argparse.Namespace) -> int:
     """Each service and the operations it implements, read from the handlers."""
     import botocore.session
@@ -156,6 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--endpoint", default=default_endpoint())
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=cmd_status)
+
+    tui = commands.add_parser("tui", help="the live dashboard of a server")
+    tui.add_argument(
+        "--endpoint",
+        help="server to attach to (default: the default endpoint if one answers, "
+        "else an embedded server)",
+    )
+    tui.add_argument("--light", action="store_true", help="start with the light theme")
+    tui.set_defaults(func=cmd_tui)
 
     services = commands.add_parser("services", help="the operations each service implements")
     services.add_argument("--markdown", action="store_true", help="one Markdown line each")
