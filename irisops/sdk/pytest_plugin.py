@@ -1,0 +1,82 @@
+"""The irisops pytest plugin (entry point ``pytest11``: loaded once irisops is installed).
+
+Fixtures:
+
+- ``irisops_stack`` (session): a :class:`~irisops.sdk.stack.Stack` started for the
+  session and stopped (with every container it started) at its end; with
+  ``--irisops-endpoint URL`` or ``IRISOPS_TEST_ENDPOINT`` it attaches to a running
+  server instead.
+- ``irisops`` (function): the same Stack, reset first (``POST /_irisops/reset``), so
+  each test starts from an empty server.
+- ``irisops_client``: ``irisops_client("s3")``, a boto3 client for the reset server.
+- ready clients on the reset server: ``irisops_s3``, ``irisops_iam``, ``irisops_logs``,
+  ``irisops_ecr``, ``irisops_codecommit``, ``irisops_codebuild``,
+  ``irisops_codepipeline``, ``irisops_sagemaker``, ``irisops_sagemaker_runtime``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from irisops.sdk.stack import Stack
+
+ENDPOINT_ENV = "IRISOPS_TEST_ENDPOINT"
+CLIENTS = (
+    "s3",
+    "iam",
+    "logs",
+    "ecr",
+    "codecommit",
+    "codebuild",
+    "codepipeline",
+    "sagemaker",
+    "sagemaker-runtime",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("irisops")
+    group.addoption(
+        "--irisops-endpoint",
+        default=None,
+        help=f"run the irisops fixtures against this running server ({ENDPOINT_ENV})",
+    )
+
+
+@pytest.fixture(scope="session")
+def irisops_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """One irisops server for the whole session."""
+    url = request.config.getoption("--irisops-endpoint") or os.environ.get(ENDPOINT_ENV)
+    stack = Stack.attach(url) if url else Stack()
+    with stack:
+        yield stack
+
+
+@pytest.fixture
+def irisops(irisops_stack: Stack) -> Stack:
+    """The session's Stack, wiped clean for this test."""
+    irisops_stack.reset_blocking()
+    return irisops_stack
+
+
+@pytest.fixture
+def irisops_client(irisops: Stack) -> Callable[..., Any]:
+    """``irisops_client("sqs", **boto3_kwargs)``: a boto3 client on the reset server."""
+    return irisops.client
+
+
+def _client_fixture(service: str) -> Any:
+    def fixture(irisops: Stack) -> Any:
+        return irisops.client(service)
+
+    fixture.__name__ = f"irisops_{service.replace('-', '_')}"
+    fixture.__doc__ = f"A boto3 {service} client on the reset irisops server."
+    return pytest.fixture(fixture, name=fixture.__name__)
+
+
+for _service in CLIENTS:
+    globals()[f"irisops_{_service.replace('-', '_')}"] = _client_fixture(_service)
