@@ -143,6 +143,12 @@ def cmd_services(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from irisops.scenario.demo import run_demo
+
+    return run_demo(endpoint=args.endpoint, root=args.root, base_image=args.base_image)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="irisops", description=__doc__)
     parser.add_argument("--version", action="version", version=f"irisops {__version__}")
@@ -160,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     services = commands.add_parser("services", help="the operations each service implements")
     services.add_argument("--markdown", action="store_true", help="one Markdown line each")
     services.set_defaults(func=cmd_services)
+
+    demo = commands.add_parser("demo", help="run the iris scenario end to end, step by step")
+    demo.add_argument("--endpoint", help="run it on this server instead of a new embedded one")
+    demo.add_argument("--base-image", help="image the containers build FROM (IRISOPS_BASE_IMAGE)")
+    demo.add_argument("--root", type=Path, help="checkout with containers/ and demo/")
+    demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
     return args.func(args)

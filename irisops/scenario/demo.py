@@ -1,0 +1,90 @@
+"""``irisops demo``: the iris scenario on an embedded server, printed as it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from pathlib import Path
+
+from irisops.scenario.console import ConsoleProgress, make_console
+from irisops.scenario.iris import IrisScenario, Layout
+from irisops.scenario.progress import ScenarioObserver
+from irisops.sdk.stack import Stack
+
+DEFAULT_BASE_IMAGE = "python:3.12-slim"
+
+
+def checkout_root() -> Path:
+    """The checkout this irisops runs from (it has containers/ and demo/)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def base_image_for(root: Path, given: str | None) -> str:
+    """--base-image, else IRISOPS_BASE_IMAGE, else what scripts/setup.sh recorded."""
+    if given:
+        return given
+    if name := os.environ.get("IRISOPS_BASE_IMAGE", "").strip():
+        return name
+    recorded = root / ".irisops" / "base-image"
+    if recorded.is_file() and (words := recorded.read_text().split()):
+        return words[0]
+    return DEFAULT_BASE_IMAGE
+
+
+def image_is_local(image: str) -> bool:
+    try:
+        done = subprocess.run(
+            ["docker", "image", "inspect", image], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def make_scenario(
+    *,
+    endpoint: str | None = None,
+    root: Path | None = None,
+    base_image: str | None = None,
+    observer: ScenarioObserver | None = None,
+) -> IrisScenario:
+    """The scenario ``irisops demo`` runs (the dashboard can run the same one with its
+    own observer): on a new embedded server, or on the one at ``endpoint``."""
+    root = root or checkout_root()
+    stack = Stack.attach(endpoint) if endpoint else Stack()
+    return IrisScenario(
+        stack=stack,
+        base_image=base_image_for(root, base_image),
+        layout=Layout.of_checkout(root),
+        observer=observer or ConsoleProgress(),
+    )
+
+
+def run_demo(
+    endpoint: str | None = None, root: Path | None = None, base_image: str | None = None
+) -> int:
+    """Run the scenario with the console printer; 0 when every step passed, else 1."""
+    console = make_console()
+    scenario = make_scenario(
+        endpoint=endpoint, root=root, base_image=base_image, observer=ConsoleProgress(console)
+    )
+    layout = scenario.layout
+    missing = [
+        p for p in (layout.containers / "training", layout.demo / "iris.csv") if not p.exists()
+    ]
+    if missing:
+        console.print(f"irisops demo: {missing[0]} is missing; run it from an irisops checkout")
+        return 1
+    if not image_is_local(scenario.base_image):
+        console.print(
+            f"irisops demo: the base image {scenario.base_image} is not in the local Docker "
+            "engine (or no engine answers); run `bash scripts/setup.sh` first"
+        )
+        return 1
+    console.print(
+        f"irisops demo: the iris scenario end to end (base image {scenario.base_image})",
+        highlight=False,
+    )
+    summary = asyncio.run(scenario.run())
+    return 0 if summary.ok else 1
