@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Callable, Iterator
-from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
@@ -19,12 +18,10 @@ from tests.docker_engine import docker_engine
 
 __all__ = ["docker_engine"]
 
-PLUGIN = "irisops.sdk.pytest_plugin"
-# The irisops_* fixtures: pytest loads the plugin through its pytest11 entry point once
-# irisops is installed from a pyproject.toml that declares it; until then, load it here
-# (never both: the same module registered twice is an error).
-if not any(ep.value == PLUGIN for ep in entry_points(group="pytest11")):
-    pytest_plugins = [PLUGIN]
+# The irisops_* fixtures. Once irisops is installed from a pyproject.toml that declares
+# its pytest11 entry point, pytest has loaded the plugin already under this same name,
+# and this is a no-op.
+pytest_plugins = ["irisops.sdk.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
