@@ -95,13 +95,11 @@ class ConsoleProgress:
 
     def step_failed(self, step: StepInfo, failure: StepFailure) -> None:
         self._end_live()
-        self.console.print(
-            Text.assemble(
-                ("FAILED ", "red bold"), f"{self._label(step)} ({seconds(failure.seconds)})"
-            ),
-            highlight=False,
-        )
-        print_failure(self.console, failure)
+        line = Text("" if self.live else f"{self._stamp()} ")
+        line.append("FAILED ", "red bold")
+        line.append(f"{self._label(step)} ({seconds(failure.seconds)})")
+        self.console.print(line, highlight=False)
+        self.console.print(Text(f"  why: {failure.reason}", style="red"), highlight=False)
 
     def scenario_finished(self, summary: Summary) -> None:
         print_summary(self.console, summary)

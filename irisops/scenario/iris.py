@@ -14,6 +14,7 @@ import asyncio
 import csv
 import math
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,17 @@ def species_samples(csv_path: Path) -> list[tuple[tuple[float, ...], str]]:
         mean = [sum(column) / len(flowers) for column in zip(*flowers, strict=True)]
         samples.append((min(flowers, key=lambda f: math.dist(f, mean)), species))
     return samples
+
+
+async def all_of(*steps: Coroutine[Any, Any, None]) -> None:
+    """Run ``steps`` at once; the first failure cancels the others and is raised as is
+    (not as an ExceptionGroup), so the step's error names what failed."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for step in steps:
+                group.create_task(step)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 @dataclass
@@ -120,7 +132,7 @@ class IrisScenario:
             step.resource("CodeBuild project", made.project, "created")
             step.progress(f"{name}: repository, project and pipeline ready")
 
-        await asyncio.gather(*(one(image) for image in IMAGES))
+        await all_of(*(one(image) for image in IMAGES))
         return "2 CodeCommit + 2 ECR repositories, 2 CodeBuild projects, 2 pipelines"
 
     async def push(self, step: StepContext) -> str:
@@ -151,7 +163,7 @@ class IrisScenario:
             self.images[image] = uri
             step.resource("pipeline execution", name, execution["status"], uri)
 
-        await asyncio.gather(*(one(image) for image in IMAGES))
+        await all_of(*(one(image) for image in IMAGES))
         return ", ".join(self.images.values())
 
     async def pushed_image(self, name: str, commit: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from irisops.sdk.errors import CommandFailed, ResourceFailed, WaitTimeout
 from irisops.sdk.events import Event, EventFilter
-from irisops.sdk.log_tail import log_tail
+from irisops.sdk.log_tail import log_tail, up_to_first_failure
 from irisops.sdk.waiters import watch
 
 if TYPE_CHECKING:
@@ -279,9 +279,10 @@ class CiCdHelpers:
             for build in builds.get("builds", []):
                 logs = build.get("logs") or {}
                 if logs.get("groupName"):
-                    tail = await log_tail(
-                        self.client("logs"), logs["groupName"], logs.get("streamName", "")
+                    lines = await log_tail(
+                        self.client("logs"), logs["groupName"], logs.get("streamName", ""), 500
                     )
+                    tail = up_to_first_failure(lines)
         return ResourceFailed(what, execution["status"], reason, tail, execution)
 
     async def build_image(

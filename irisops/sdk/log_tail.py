@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 DEFAULT_LINES = 20
+#: How CodeBuild's agent logs the end of a phase that failed.
+FAILED_PHASE = "State: FAILED"
 
 
 def read_tail(
@@ -34,6 +36,15 @@ def read_tail(
             continue
         messages += [str(event["message"]).rstrip("\n") for event in events]
     return messages[-lines:]
+
+
+def up_to_first_failure(lines: list[str], count: int = DEFAULT_LINES) -> list[str]:
+    """The ``count`` lines that end with a build's first failed phase (what went wrong,
+    not the phases that ran after it); the last ``count`` when no phase failed."""
+    for index, line in enumerate(lines):
+        if FAILED_PHASE in line:
+            return lines[max(0, index + 1 - count) : index + 1]
+    return lines[-count:]
 
 
 async def log_tail(

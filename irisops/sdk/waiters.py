@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from irisops.sdk.errors import IrisopsError, ResourceFailed, WaitTimeout
 from irisops.sdk.events import Event, EventFilter, EventsOverflowed
-from irisops.sdk.log_tail import log_tail
+from irisops.sdk.log_tail import log_tail, up_to_first_failure
 
 if TYPE_CHECKING:
     from irisops.sdk.stack import Stack
@@ -183,6 +183,8 @@ async def failure_log(
     group, prefix = kind.log_group(name, description)
     if not group:
         return []
+    if kind.name == "build":
+        return up_to_first_failure(await log_tail(stack.client("logs"), group, prefix, 500))
     return await log_tail(stack.client("logs"), group, prefix)
 
 
