@@ -12,6 +12,7 @@ again (waiters in :mod:`irisops.sdk.waiters` do).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ class EventStream:
         self.filter = event_filter
         self._session: aiohttp.ClientSession | None = None
         self._response: aiohttp.ClientResponse | None = None
+        self._events: AsyncIterator[Event] | None = None
 
     async def connect(self) -> EventStream:
         """Open the stream and return once the server has subscribed it."""
@@ -121,6 +123,7 @@ class EventStream:
         return self
 
     async def close(self) -> None:
+        self._events = None
         if self._response is not None:
             self._response.close()
             self._response = None
@@ -139,14 +142,22 @@ class EventStream:
     ) -> None:
         await self.close()
 
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return self._iterate()
+    def __aiter__(self) -> EventStream:
+        return self
 
-    async def _iterate(self) -> AsyncIterator[Event]:
+    async def __anext__(self) -> Event:
         await self.connect()
-        async for event in self._read():
+        if self._events is None:
+            self._events = self._read()
+        async for event in self._events:
             if self.filter.matches(event):
-                yield event
+                return event
+        raise StopAsyncIteration  # pragma: no cover - _read ends only by raising
+
+    async def next(self, timeout: float | None = None) -> Event:
+        """The next matching event; TimeoutError when none comes within ``timeout``."""
+        async with asyncio.timeout(timeout):
+            return await self.__anext__()
 
     async def _read(self) -> AsyncIterator[Event]:
         assert self._response is not None

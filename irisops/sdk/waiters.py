@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
+
 from irisops.sdk.errors import IrisopsError, ResourceFailed, WaitTimeout
 from irisops.sdk.events import Event, EventFilter, EventsOverflowed
 from irisops.sdk.log_tail import log_tail, up_to_first_failure
@@ -39,7 +41,7 @@ async def watch(stack: Stack, event_filter: EventFilter, check: Check[T]) -> T:
                     answer = await check(event)
                     if answer is not None:
                         return answer
-        except (EventsOverflowed, ConnectionError):
+        except (EventsOverflowed, ConnectionError, aiohttp.ClientError):
             await asyncio.sleep(0.1)  # subscribe again, then read the state again
 
 

@@ -6,23 +6,18 @@ declares."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-MARKER = "<!-- pytest-plugin-example"
+from tests.sdk.readme import REPO, readme_block
+
 PYTEST_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 
 def readme_example() -> str:
-    readme = (REPO / "README.md").read_text()
-    after = readme[readme.index(MARKER) :]
-    match = re.search(r"```python\n(.*?)```", after, re.S)
-    assert match, "the README's pytest plugin example is missing"
-    return match.group(1)
+    return readme_block("pytest-plugin-example")
 
 
 def entry_point_dist(site: Path) -> None:

@@ -46,7 +46,7 @@ async def test_events_yield_what_the_filter_asks_for() -> None:
         async with stack.events(service="s3", resource="wanted-bucket") as stream:
             await asyncio.to_thread(s3.create_bucket, Bucket="other-bucket")
             await asyncio.to_thread(s3.create_bucket, Bucket="wanted-bucket")
-            event = await asyncio.wait_for(anext(aiter(stream)), 30)
+            event = await stream.next(timeout=30)
         assert event.type == "s3.BucketCreated"
         assert event.resource == "arn:aws:s3:::wanted-bucket"
         assert event.detail["bucket"] == "wanted-bucket" and event.seq > 0
@@ -58,7 +58,7 @@ async def test_events_yield_what_the_filter_asks_for() -> None:
                 await asyncio.to_thread(
                     iam.create_role, RoleName=name, AssumeRolePolicyDocument=TRUST
                 )
-            event = await asyncio.wait_for(anext(aiter(stream)), 30)
+            event = await stream.next(timeout=30)
         assert (event.type, event.detail["roleName"]) == ("iam.RoleCreated", "r2")
 
 
