@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from irisops.sdk.errors import CommandFailed, ResourceFailed, WaitTimeout
+from botocore.exceptions import ClientError
+
+from irisops.sdk.errors import CommandFailed, ResourceFailed, WaitTimeout, aws_error_code
 from irisops.sdk.events import Event, EventFilter
 from irisops.sdk.log_tail import log_tail, up_to_first_failure
 from irisops.sdk.waiters import watch
@@ -85,8 +87,8 @@ class CiCdHelpers:
         codecommit = self.client("codecommit")
         try:
             repo = await asyncio.to_thread(codecommit.get_repository, repositoryName=repository)
-        except codecommit.exceptions.RepositoryDoesNotExistException:
-            if not create:
+        except ClientError as exc:
+            if not create or aws_error_code(exc) != "RepositoryDoesNotExistException":
                 raise
             repo = await asyncio.to_thread(codecommit.create_repository, repositoryName=repository)
         clone_url = repo["repositoryMetadata"]["cloneUrlHttp"]
@@ -122,12 +124,16 @@ class CiCdHelpers:
         try:
             found = await asyncio.to_thread(ecr.describe_repositories, repositoryNames=[name])
             uri = found["repositories"][0]["repositoryUri"]
-        except ecr.exceptions.RepositoryNotFoundException:
+        except ClientError as exc:
+            if aws_error_code(exc) != "RepositoryNotFoundException":
+                raise
             created = await asyncio.to_thread(ecr.create_repository, repositoryName=name)
             uri = created["repository"]["repositoryUri"]
         try:
             repo = await asyncio.to_thread(codecommit.get_repository, repositoryName=name)
-        except codecommit.exceptions.RepositoryDoesNotExistException:
+        except ClientError as exc:
+            if aws_error_code(exc) != "RepositoryDoesNotExistException":
+                raise
             repo = await asyncio.to_thread(codecommit.create_repository, repositoryName=name)
         variables = {"BASE_IMAGE": base_image, "IMAGE_REPO_NAME": name, **(environment or {})}
         project = f"{name}-image"

@@ -3,6 +3,8 @@ ran, carries the last lines of its log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class IrisopsError(Exception):
     """Base class of the SDK's errors."""
@@ -54,3 +56,15 @@ class WaitTimeout(ResourceFailed, TimeoutError):
 
 class CommandFailed(IrisopsError):
     """A local command the SDK ran (git) failed; the message quotes its output."""
+
+
+def aws_error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` ("" for anything else).
+
+    Matching on the code, not on ``client.exceptions.X``: two threads that meet a
+    client's first error at once can each build its exception classes, so the class
+    raised is not always the one ``client.exceptions`` holds."""
+    response: Any = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return ""
+    return str(response.get("Error", {}).get("Code", ""))

@@ -6,8 +6,8 @@ Fixtures:
   session and stopped (with every container it started) at its end; with
   ``--irisops-endpoint URL`` or ``IRISOPS_TEST_ENDPOINT`` it attaches to a running
   server instead.
-- ``irisops`` (function): the same Stack, reset first (``POST /_irisops/reset``), so
-  each test starts from an empty server.
+- ``irisops_clean_stack`` (function): the same Stack, reset first (``POST
+  /_irisops/reset``), so each test starts from an empty server.
 - ``irisops_client``: ``irisops_client("s3")``, a boto3 client for the reset server.
 - ready clients on the reset server: ``irisops_s3``, ``irisops_iam``, ``irisops_logs``,
   ``irisops_ecr``, ``irisops_codecommit``, ``irisops_codebuild``,
@@ -57,21 +57,21 @@ def irisops_stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 
 
 @pytest.fixture
-def irisops(irisops_stack: Stack) -> Stack:
+def irisops_clean_stack(irisops_stack: Stack) -> Stack:
     """The session's Stack, wiped clean for this test."""
     irisops_stack.reset_blocking()
     return irisops_stack
 
 
 @pytest.fixture
-def irisops_client(irisops: Stack) -> Callable[..., Any]:
+def irisops_client(irisops_clean_stack: Stack) -> Callable[..., Any]:
     """``irisops_client("sqs", **boto3_kwargs)``: a boto3 client on the reset server."""
-    return irisops.client
+    return irisops_clean_stack.client
 
 
 def _client_fixture(service: str) -> Any:
-    def fixture(irisops: Stack) -> Any:
-        return irisops.client(service)
+    def fixture(irisops_clean_stack: Stack) -> Any:
+        return irisops_clean_stack.client(service)
 
     fixture.__name__ = f"irisops_{service.replace('-', '_')}"
     fixture.__doc__ = f"A boto3 {service} client on the reset irisops server."

@@ -12,6 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from irisops.sdk.errors import aws_error_code
+
 if TYPE_CHECKING:
     from irisops.sdk.stack import Stack
 
@@ -64,7 +68,9 @@ class SageMakerHelpers:
             body = data if isinstance(data, bytes) else Path(data).read_bytes()
             try:
                 s3.head_bucket(Bucket=bucket)
-            except s3.exceptions.ClientError:
+            except ClientError as exc:
+                if aws_error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
+                    raise
                 s3.create_bucket(Bucket=bucket)
             s3.put_object(Bucket=bucket, Key=key, Body=body)
 
@@ -78,7 +84,9 @@ class SageMakerHelpers:
         def ensure() -> str:
             try:
                 return str(iam.get_role(RoleName=name)["Role"]["Arn"])
-            except iam.exceptions.NoSuchEntityException:
+            except ClientError as exc:
+                if aws_error_code(exc) != "NoSuchEntity":
+                    raise
                 made = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)
                 return str(made["Role"]["Arn"])
 

@@ -172,6 +172,9 @@ class Stack(CiCdHelpers, SageMakerHelpers):
             }
             params.update(kwargs)
             made = boto3.client(service, **params)
+            # Build the exception classes now, under the lock: built lazily, two threads
+            # meeting the first error at once can each build their own.
+            _ = made.exceptions
             if not kwargs:
                 self._clients[key] = made
             return made

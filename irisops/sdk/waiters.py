@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 
-from irisops.sdk.errors import IrisopsError, ResourceFailed, WaitTimeout
+from irisops.sdk.errors import IrisopsError, ResourceFailed, WaitTimeout, aws_error_code
 from irisops.sdk.events import Event, EventFilter, EventsOverflowed
 from irisops.sdk.log_tail import log_tail, up_to_first_failure
 
@@ -130,7 +130,7 @@ NAME_LOOKUP = ("endpoint", "training-job", "processing-job", "transform-job")
 
 
 def is_missing(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    code = aws_error_code(exc)
     return isinstance(exc, LookupError) or code in (
         "ValidationException",
         "ResourceNotFound",
