@@ -76,7 +76,8 @@ class ConsoleProgress:
             return
         if message != self._last_message:
             self._last_message = message
-            self.console.print(f"{self._stamp()}         {message}", highlight=False)
+            done = f"{fraction:4.0%}" if fraction is not None else "    "
+            self.console.print(f"{self._stamp()}    {done} {message}", highlight=False)
 
     def _end_live(self) -> None:
         if self._progress is not None:

@@ -27,6 +27,10 @@ IMAGES = ("training", "inference")
 BUCKET = "iris-demo"
 SECONDARY = ("Starting", "Downloading", "Training", "Uploading", "Completed")
 ENDPOINT = "iris-endpoint"
+BUILD_PHASES = (
+    "SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
+    "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED",
+)  # fmt: skip
 ACCURACY_METRIC = {"Name": "train:accuracy", "Regex": r"train_accuracy=([0-9.]+)"}
 
 
@@ -56,6 +60,17 @@ def species_samples(csv_path: Path) -> list[tuple[tuple[float, ...], str]]:
         mean = [sum(column) / len(flowers) for column in zip(*flowers, strict=True)]
         samples.append((min(flowers, key=lambda f: math.dist(f, mean)), species))
     return samples
+
+
+def pipeline_fraction(message: str) -> float:
+    """How far an image pipeline is, from a progress line of ``wait_pipeline``: the
+    source is a fifth of it, the build's phases the rest."""
+    words = message.split()
+    if words[:2] == ["stage", "Source"]:
+        return 0.2 if words[-1] == "Succeeded" else 0.05
+    if words[:1] == ["build"] and words[1] in BUILD_PHASES:
+        return 0.2 + 0.8 * BUILD_PHASES.index(words[1]) / (len(BUILD_PHASES) - 1)
+    return 1.0 if message == "stage Build Succeeded" else 0.0
 
 
 async def all_of(*steps: Coroutine[Any, Any, None]) -> None:
@@ -147,13 +162,12 @@ class IrisScenario:
 
     async def build(self, step: StepContext) -> str:
         done: dict[str, float] = dict.fromkeys(IMAGES, 0.0)
-        weights = {"stage Source Succeeded": 0.2, "stage Build Succeeded": 1.0}
 
         async def one(image: str) -> None:
             name = self.name(image)
 
             def moved(message: str) -> None:
-                done[image] = max(done[image], weights.get(message, done[image] or 0.1))
+                done[image] = max(done[image], pipeline_fraction(message))
                 step.progress(f"{name}: {message}", sum(done.values()) / len(done))
 
             execution = await self.stack.wait_pipeline(

@@ -25,17 +25,6 @@ import pytest
 from irisops.sdk.stack import Stack
 
 ENDPOINT_ENV = "IRISOPS_TEST_ENDPOINT"
-CLIENTS = (
-    "s3",
-    "iam",
-    "logs",
-    "ecr",
-    "codecommit",
-    "codebuild",
-    "codepipeline",
-    "sagemaker",
-    "sagemaker-runtime",
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,7 +54,7 @@ def irisops_clean_stack(irisops_stack: Stack) -> Stack:
 
 @pytest.fixture
 def irisops_client(irisops_clean_stack: Stack) -> Callable[..., Any]:
-    """``irisops_client("sqs", **boto3_kwargs)``: a boto3 client on the reset server."""
+    """``irisops_client("ecr", **boto3_kwargs)``: a boto3 client on the reset server."""
     return irisops_clean_stack.client
 
 
@@ -78,5 +67,12 @@ def _client_fixture(service: str) -> Any:
     return pytest.fixture(fixture, name=fixture.__name__)
 
 
-for _service in CLIENTS:
-    globals()[f"irisops_{_service.replace('-', '_')}"] = _client_fixture(_service)
+irisops_s3 = _client_fixture("s3")
+irisops_iam = _client_fixture("iam")
+irisops_logs = _client_fixture("logs")
+irisops_ecr = _client_fixture("ecr")
+irisops_codecommit = _client_fixture("codecommit")
+irisops_codebuild = _client_fixture("codebuild")
+irisops_codepipeline = _client_fixture("codepipeline")
+irisops_sagemaker = _client_fixture("sagemaker")
+irisops_sagemaker_runtime = _client_fixture("sagemaker-runtime")

@@ -107,3 +107,29 @@ async def test_failed_pipeline_names_the_action_and_shows_the_build_log(tmp_path
     assert any("broken on purpose" in line for line in error.log_tail), error.log_tail
     assert "broken on purpose" in str(error)
     assert any(line.startswith("build ") for line in seen), seen
+
+
+async def test_wait_for_a_codebuild_build_by_its_id() -> None:
+    spec = "version: 0.2\nphases:\n  build:\n    commands:\n      - echo {text}\n{fail}"
+    async with Stack() as stack:
+        codebuild = stack.client("codebuild")
+        for name, fail in (("ok-build", ""), ("bad-build", "      - exit 4\n")):
+            codebuild.create_project(
+                name=name,
+                source={"type": "NO_SOURCE", "buildspec": spec.format(text=name, fail=fail)},
+                artifacts={"type": "NO_ARTIFACTS"},
+                environment={
+                    "type": "LINUX_CONTAINER",
+                    "image": "aws/codebuild/standard:7.0",
+                    "computeType": "BUILD_GENERAL1_SMALL",
+                },
+                serviceRole="arn:aws:iam::123456789012:role/cb",
+            )
+        good = codebuild.start_build(projectName="ok-build")["build"]["id"]
+        done = await stack.wait_for(good, "SUCCEEDED", timeout=120)
+        assert done["id"] == good and done["buildStatus"] == "SUCCEEDED"
+        bad = codebuild.start_build(projectName="bad-build")["build"]["id"]
+        with pytest.raises(ResourceFailed) as failed:
+            await stack.wait_for(bad, "SUCCEEDED", timeout=120)
+    assert (failed.value.what, failed.value.status) == (f"build {bad}", "FAILED")
+    assert any("exit 4" in line for line in failed.value.log_tail), failed.value.log_tail
