@@ -146,7 +146,9 @@ def cmd_services(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from irisops.scenario.demo import run_demo
 
-    return run_demo(endpoint=args.endpoint, root=args.root, base_image=args.base_image)
+    return run_demo(
+        endpoint=args.endpoint, root=args.root, base_image=args.base_image, keep=args.keep
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--endpoint", help="run it on this server instead of a new embedded one")
     demo.add_argument("--base-image", help="image the containers build FROM (IRISOPS_BASE_IMAGE)")
     demo.add_argument("--root", type=Path, help="checkout with containers/ and demo/")
+    demo.add_argument("--keep", action="store_true", help="keep the server running afterwards")
     demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import time
 from pathlib import Path
+
+from rich.console import Console
 
 from irisops.scenario.console import ConsoleProgress, make_console
 from irisops.scenario.iris import IrisScenario, Layout
@@ -48,6 +51,7 @@ def make_scenario(
     root: Path | None = None,
     base_image: str | None = None,
     observer: ScenarioObserver | None = None,
+    keep_server: bool = False,
 ) -> IrisScenario:
     """The scenario ``irisops demo`` runs (the dashboard can run the same one with its
     own observer): on a new embedded server, or on the one at ``endpoint``."""
@@ -58,16 +62,25 @@ def make_scenario(
         base_image=base_image_for(root, base_image),
         layout=Layout.of_checkout(root),
         observer=observer or ConsoleProgress(),
+        keep_server=keep_server,
     )
 
 
 def run_demo(
-    endpoint: str | None = None, root: Path | None = None, base_image: str | None = None
+    endpoint: str | None = None,
+    root: Path | None = None,
+    base_image: str | None = None,
+    keep: bool = False,
 ) -> int:
-    """Run the scenario with the console printer; 0 when every step passed, else 1."""
+    """Run the scenario with the console printer; 0 when every step passed, else 1.
+    With ``keep`` the server stays up afterwards until Ctrl-C."""
     console = make_console()
     scenario = make_scenario(
-        endpoint=endpoint, root=root, base_image=base_image, observer=ConsoleProgress(console)
+        endpoint=endpoint,
+        root=root,
+        base_image=base_image,
+        observer=ConsoleProgress(console),
+        keep_server=keep,
     )
     layout = scenario.layout
     missing = [
@@ -87,4 +100,23 @@ def run_demo(
         highlight=False,
     )
     summary = asyncio.run(scenario.run())
+    if keep and scenario.stack.owns_server:
+        wait_for_ctrl_c(scenario.stack, console)
     return 0 if summary.ok else 1
+
+
+def wait_for_ctrl_c(stack: Stack, console: Console) -> None:
+    console.print(
+        f"irisops demo: the server keeps running on {stack.endpoint_url} "
+        f"(AWS_ENDPOINT_URL={stack.endpoint_url}); Ctrl-C stops it",
+        highlight=False,
+    )
+    try:
+        while stack.server is not None and stack.server.proc is not None:
+            if stack.server.proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()

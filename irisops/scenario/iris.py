@@ -94,6 +94,9 @@ class IrisScenario:
     layout: Layout
     observer: ScenarioObserver = field(default_factory=NullObserver)
     build_timeout: float = 900
+    #: Leave the server running after the run (a dashboard showing what it made); the
+    #: caller then stops it with ``stack.stop()``.
+    keep_server: bool = False
     images: dict[str, str] = field(default_factory=dict)
     commits: dict[str, str] = field(default_factory=dict)
     model_data: str = ""
@@ -114,15 +117,17 @@ class IrisScenario:
         ]
 
     async def run(self) -> Summary:
-        """Every step, then the server stopped (if this run started it); the summary
-        goes to ``observer.scenario_finished`` and is returned."""
+        """Every step, then the server stopped (if this run started it and
+        ``keep_server`` is off); the summary goes to ``observer.scenario_finished`` and
+        is returned."""
         summary = Summary()
         try:
             await run_steps(self.steps(), self.observer, summary)
         finally:
-            began = time.monotonic()
-            await asyncio.to_thread(self.stack.stop)
-            summary.teardown_seconds = time.monotonic() - began
+            if not self.keep_server:
+                began = time.monotonic()
+                await asyncio.to_thread(self.stack.stop)
+                summary.teardown_seconds = time.monotonic() - began
         self.observer.scenario_finished(summary)
         return summary
 

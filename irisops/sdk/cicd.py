@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 
 from irisops.sdk.errors import CommandFailed, ResourceFailed, WaitTimeout, aws_error_code
 from irisops.sdk.events import Event, EventFilter
-from irisops.sdk.log_tail import log_tail, up_to_first_failure
-from irisops.sdk.waiters import watch
+from irisops.sdk.log_tail import build_log_tail
+from irisops.sdk.watch import watch
 
 if TYPE_CHECKING:
     from irisops.sdk.stack import Stack
@@ -285,10 +285,7 @@ class CiCdHelpers:
             for build in builds.get("builds", []):
                 logs = build.get("logs") or {}
                 if logs.get("groupName"):
-                    lines = await log_tail(
-                        self.client("logs"), logs["groupName"], logs.get("streamName", ""), 500
-                    )
-                    tail = up_to_first_failure(lines)
+                    tail = await build_log_tail(self, logs["groupName"], logs.get("streamName", ""))
         return ResourceFailed(what, execution["status"], reason, tail, execution)
 
     async def build_image(

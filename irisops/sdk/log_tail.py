@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from irisops.sdk.events import Event, EventFilter
+from irisops.sdk.watch import watch
+
+if TYPE_CHECKING:
+    from irisops.sdk.stack import Stack
 
 DEFAULT_LINES = 20
-#: How CodeBuild's agent logs the end of a phase that failed.
+#: How CodeBuild's agent logs the end of a phase that failed, and of the build.
 FAILED_PHASE = "State: FAILED"
+BUILD_COMPLETED = "Build completed:"
+#: A build's status is final a moment before its last log lines are stored.
+LOG_SETTLE_S = 5.0
 
 
 def read_tail(
@@ -51,3 +60,27 @@ async def log_tail(
     logs: Any, group: str, stream_prefix: str = "", lines: int = DEFAULT_LINES
 ) -> list[str]:
     return await asyncio.to_thread(read_tail, logs, group, stream_prefix, lines)
+
+
+async def build_log_tail(stack: Stack, group: str, stream: str) -> list[str]:
+    """The lines of a finished build's log up to its first failed phase. The build's
+    last lines reach CloudWatch Logs a moment after its final status: wait (on the
+    ``logs.EventsAppended`` events of its stream, at most a few seconds) for the
+    agent's ``Build completed`` line."""
+    logs = stack.client("logs")
+
+    async def complete(event: Event | None) -> list[str] | None:
+        lines = await log_tail(logs, group, stream, 500)
+        return lines if any(BUILD_COMPLETED in line for line in lines[-5:]) else None
+
+    appended = EventFilter(
+        service="logs",
+        type="logs.EventsAppended",
+        where=lambda e: (e.detail.get("group"), e.detail.get("stream")) == (group, stream),
+    )
+    try:
+        async with asyncio.timeout(LOG_SETTLE_S):
+            lines = await watch(stack, appended, complete)
+    except TimeoutError:
+        lines = await log_tail(logs, group, stream, 500)
+    return up_to_first_failure(lines)

@@ -1,48 +1,23 @@
-"""Waiting for a status, driven by the event stream (no polling).
-
-:func:`watch` subscribes first, reads the current state once, then re-checks on every
-matching event until ``check`` gives an answer; an overflowed stream is re-subscribed
-and the state read again, so nothing is ever missed. :data:`KINDS` says, for each kind
-of resource :meth:`Stack.wait_for` knows, which events move it, how to describe it, which
-statuses are final and where its container's log is.
+"""Waiting for a status, driven by the event stream (no polling; see
+:func:`irisops.sdk.watch.watch`). :data:`KINDS` says, for each kind of resource
+:meth:`Stack.wait_for` knows, which events move it, how to describe it, which statuses
+are final and where its container's log is.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from irisops.sdk.errors import IrisopsError, ResourceFailed, WaitTimeout, aws_error_code
-from irisops.sdk.events import Event, EventFilter, EventsOverflowed
-from irisops.sdk.log_tail import log_tail, up_to_first_failure
+from irisops.sdk.events import Event, EventFilter
+from irisops.sdk.log_tail import build_log_tail, log_tail
+from irisops.sdk.watch import watch
 
 if TYPE_CHECKING:
     from irisops.sdk.stack import Stack
-
-T = TypeVar("T")
-
-#: ``check(event)`` is called with None once after subscribing, then with each event.
-Check = Callable[[Event | None], Awaitable[T | None]]
-
-
-async def watch(stack: Stack, event_filter: EventFilter, check: Check[T]) -> T:
-    """The first non-None answer of ``check``; wrap in ``asyncio.timeout`` to bound it."""
-    while True:
-        try:
-            async with stack.events(event_filter) as stream:
-                answer = await check(None)
-                if answer is not None:
-                    return answer
-                async for event in stream:
-                    answer = await check(event)
-                    if answer is not None:
-                        return answer
-        except (EventsOverflowed, ConnectionError, aiohttp.ClientError):
-            await asyncio.sleep(0.1)  # subscribe again, then read the state again
 
 
 @dataclass(frozen=True)
@@ -186,7 +161,7 @@ async def failure_log(
     if not group:
         return []
     if kind.name == "build":
-        return up_to_first_failure(await log_tail(stack.client("logs"), group, prefix, 500))
+        return await build_log_tail(stack, group, prefix)
     return await log_tail(stack.client("logs"), group, prefix)
 
 
