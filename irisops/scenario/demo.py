@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -99,9 +100,17 @@ def run_demo(
         f"irisops demo: the iris scenario end to end (base image {scenario.base_image})",
         highlight=False,
     )
-    summary = asyncio.run(scenario.run())
-    if keep and scenario.stack.owns_server:
-        wait_for_ctrl_c(scenario.stack, console)
+    # SIGTERM (a CI job cancelled, `timeout`) ends the demo as Ctrl-C does: the server
+    # and every container it started are stopped, nothing is left behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        summary = asyncio.run(scenario.run())
+        if keep and scenario.stack.owns_server:
+            wait_for_ctrl_c(scenario.stack, console)
+    except KeyboardInterrupt:
+        scenario.stack.stop()
+        console.print("irisops demo: interrupted; the server and its containers are stopped")
+        return 130
     return 0 if summary.ok else 1
 
 
@@ -116,7 +125,5 @@ def wait_for_ctrl_c(stack: Stack, console: Console) -> None:
             if stack.server.proc.poll() is not None:
                 break
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
     finally:
         stack.stop()
