@@ -8,6 +8,13 @@ task at a time (steps run one after another), and must not block.
 Order: ``step_started`` -> any number of ``step_progress`` -> ``step_finished`` or
 ``step_failed``, for each step in turn; then ``scenario_finished`` with the
 :class:`Summary`, once, whether the run succeeded or not.
+
+A dashboard runs the same scenario on its own loop::
+
+    scenario = make_scenario(observer=pane, keep_server=True)  # irisops.scenario.demo
+    summary = await scenario.run()
+    # the server is up from the end of step "server" on: scenario.stack.endpoint_url
+    await asyncio.to_thread(scenario.stack.stop)  # when the app quits
 """
 
 from __future__ import annotations
