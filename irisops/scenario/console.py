@@ -28,7 +28,8 @@ PLAIN_WIDTH = 120
 
 
 def seconds(value: float) -> str:
-    return f"{value:.1f}s"
+    """``1.5s``; below a tenth of a second, milliseconds (``15 ms``), not ``0.0s``."""
+    return f"{value * 1000:.0f} ms" if value < 0.1 else f"{value:.1f}s"
 
 
 class ConsoleProgress:
