@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from irisops.sdk.events import Event, EventFilter
+import aiohttp
+
+from irisops.sdk.events import Event, EventFilter, EventsOverflowed
 from irisops.sdk.watch import watch
 
 if TYPE_CHECKING:
@@ -15,8 +17,10 @@ DEFAULT_LINES = 20
 #: How CodeBuild's agent logs the end of a phase that failed, and of the build.
 FAILED_PHASE = "State: FAILED"
 BUILD_COMPLETED = "Build completed:"
-#: A build's status is final a moment before its last log lines are stored.
+#: A build's or job's status is final a moment before its last log lines are stored:
+#: wait at most this long for them, and for a job, until none came for LOG_QUIET_S.
 LOG_SETTLE_S = 5.0
+LOG_QUIET_S = 1.0
 
 
 def read_tail(
@@ -84,3 +88,30 @@ async def build_log_tail(stack: Stack, group: str, stream: str) -> list[str]:
     except TimeoutError:
         lines = await log_tail(logs, group, stream, 500)
     return up_to_first_failure(lines)
+
+
+async def settled_log_tail(
+    stack: Stack, group: str, stream_prefix: str, lines: int = DEFAULT_LINES
+) -> list[str]:
+    """The last lines of a job's or endpoint's log once its last lines are stored: the
+    ``logs.EventsAppended`` events of its streams are followed until none came for
+    :data:`LOG_QUIET_S` (at most :data:`LOG_SETTLE_S`), then the log is read. A job
+    has no closing line to wait for, unlike a build."""
+
+    def ours(event: Event) -> bool:
+        stream = str(event.detail.get("stream", ""))
+        return event.detail.get("group") == group and stream.startswith(stream_prefix)
+
+    appended = EventFilter(service="logs", type="logs.EventsAppended", where=ours)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOG_SETTLE_S
+    try:
+        async with stack.events(appended) as events:
+            while (remaining := deadline - loop.time()) > 0:
+                try:
+                    await events.next(timeout=min(LOG_QUIET_S, remaining))
+                except TimeoutError:
+                    break  # quiet: the log is complete
+    except (EventsOverflowed, ConnectionError, aiohttp.ClientError):
+        pass  # the lines stored so far are still worth showing
+    return await log_tail(stack.client("logs"), group, stream_prefix, lines)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from irisops.sdk.errors import IrisopsError, ResourceFailed, WaitTimeout, aws_error_code
 from irisops.sdk.events import Event, EventFilter
-from irisops.sdk.log_tail import build_log_tail, log_tail
+from irisops.sdk.log_tail import build_log_tail, settled_log_tail
 from irisops.sdk.watch import watch
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ async def failure_log(
         return []
     if kind.name == "build":
         return await build_log_tail(stack, group, prefix)
-    return await log_tail(stack.client("logs"), group, prefix)
+    return await settled_log_tail(stack, group, prefix)
 
 
 async def wait_for_status(
