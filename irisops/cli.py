@@ -149,6 +149,18 @@ def cmd_services(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from irisops.scenario.demo import run_demo, run_demo_in_dashboard
+
+    if args.tui:
+        return run_demo_in_dashboard(
+            endpoint=args.endpoint, root=args.root, base_image=args.base_image, light=args.light
+        )
+    return run_demo(
+        endpoint=args.endpoint, root=args.root, base_image=args.base_image, keep=args.keep
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="irisops", description=__doc__)
     parser.add_argument("--version", action="version", version=f"irisops {__version__}")
@@ -175,6 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     services = commands.add_parser("services", help="the operations each service implements")
     services.add_argument("--markdown", action="store_true", help="one Markdown line each")
     services.set_defaults(func=cmd_services)
+
+    demo = commands.add_parser("demo", help="run the iris scenario end to end, step by step")
+    demo.add_argument("--endpoint", help="run it on this server instead of a new embedded one")
+    demo.add_argument("--base-image", help="image the containers build FROM (IRISOPS_BASE_IMAGE)")
+    demo.add_argument("--root", type=Path, help="checkout with containers/ and demo/")
+    demo.add_argument("--keep", action="store_true", help="keep the server running afterwards")
+    demo.add_argument(
+        "--tui", action="store_true", help="watch it in the dashboard (the server stays up)"
+    )
+    demo.add_argument("--light", action="store_true", help="with --tui: the light theme")
+    demo.set_defaults(func=cmd_demo)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set the machine up (scripts/setup.sh), then run the irisops demo; until the CLI has a
-# `demo` command, run the server in the foreground instead. Extra arguments go to the
-# command that runs.
+# Set the machine up (scripts/setup.sh), then run the iris demo: `irisops demo`, the
+# scenario end to end on an embedded server (CodeCommit -> CodePipeline -> CodeBuild ->
+# ECR -> SageMaker training -> endpoint -> update -> transform -> processing). Extra
+# arguments go to `irisops demo` (e.g. --base-image IMAGE). Exits with its status.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,11 +10,8 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 
+# The images build FROM the base image setup.sh chose.
 IRISOPS_BASE_IMAGE=$(head -n 1 .irisops/base-image)
 export IRISOPS_BASE_IMAGE
 
-if .venv/bin/irisops demo --help >/dev/null 2>&1; then
-    exec .venv/bin/irisops demo "$@"
-fi
-echo "demo.sh: this irisops has no demo command yet; starting the server (Ctrl-C stops it)" >&2
-exec .venv/bin/irisops serve "$@"
+exec .venv/bin/irisops demo "$@"

@@ -18,6 +18,11 @@ from tests.docker_engine import docker_engine
 
 __all__ = ["docker_engine"]
 
+# The irisops_* fixtures. Once irisops is installed from a pyproject.toml that declares
+# its pytest11 entry point, pytest has loaded the plugin already under this same name,
+# and this is a no-op.
+pytest_plugins = ["irisops.sdk.pytest_plugin"]
+
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerProcess]:
