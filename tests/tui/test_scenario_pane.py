@@ -1,6 +1,7 @@
-"""The Scenario pane (what ``irisops demo --tui`` shows), with scenarios of the shape
-``irisops.tui.scenario`` documents (irisops.scenario's: an ``observer`` the app
-replaces, ``async run()``, a ``stack`` whose server the scenario starts): the steps are
+"""The Scenario pane (what ``irisops demo --tui`` shows), with small scenarios built
+from irisops.scenario's progress data and shaped as ``irisops.tui.scenario`` documents
+(an ``observer`` the app replaces, ``async run()``, a ``stack`` whose server the
+scenario starts): the steps are
 drawn as they are reported, the app attaches to the scenario's server once it is up
 (the other panes then fill), a failed step shows its reason and log tail, and the
 summary's resources and predictions are drawn at the end."""
@@ -8,70 +9,20 @@ summary's resources and predictions are drawn at the end."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from irisops.scenario.progress import Prediction as Predicted
+from irisops.scenario.progress import Resource, Summary
+from irisops.scenario.progress import StepFailure as Failure
+from irisops.scenario.progress import StepInfo as Step
+from irisops.scenario.progress import StepResult as Result
 from irisops.sdk.server import ServerProcess
 from irisops.tui.app import IrisOpsApp
 from irisops.tui.screens.scenario import ScenarioPane
 from tests.tui.scene import until, wait_text
 
 IRIS_CSV = Path(__file__).resolve().parents[2] / "demo" / "iris.csv"
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    title: str
-    index: int
-    total: int
-
-
-@dataclass(frozen=True)
-class Result:
-    key: str
-    title: str
-    seconds: float
-    summary: str = ""
-
-
-@dataclass(frozen=True)
-class Failure:
-    key: str
-    title: str
-    seconds: float
-    reason: str
-    log_tail: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Resource:
-    kind: str
-    name: str
-    status: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Predicted:
-    endpoint: str
-    features: tuple[float, ...]
-    expected: str
-    predicted: str
-    latency_ms: float
-
-
-@dataclass
-class Summary:
-    resources: list[Resource] = field(default_factory=list)
-    predictions: list[Predicted] = field(default_factory=list)
-    failure: Failure | None = None
-    total_seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None
 
 
 class ServerStack:
