@@ -159,6 +159,8 @@ def test_bad_data_fails_with_the_failure_file(client: Any, image: str) -> None:
     assert job["TrainingJobStatus"] == "Failed"
     assert job["SecondaryStatus"] == "Failed"
     assert job["FailureReason"].startswith("ValueError: could not convert string to float")
+    # The whole log is in CloudWatch Logs by the time the job says it ended.
+    assert "could not convert string to float" in _log_text(client("logs"), "bad-data")
 
 
 def test_bad_image_and_missing_input_fail(client: Any, image: str) -> None:

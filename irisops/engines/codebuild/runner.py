@@ -145,6 +145,7 @@ class BuildRunner:
                 status = self.stop_reason or ("FAILED" if self.failed else "SUCCEEDED")
                 ph.complete(self.build, status, time.time())
                 self.sink.agent(f"Build completed: {status}")
+                await self.sink.flush()  # the whole log is stored before the build completes
                 await self.save()
                 return
             self._enter(following)
@@ -171,6 +172,7 @@ class BuildRunner:
             ph.complete(self.build, status, time.time())
         self.sink.agent(message)
         try:
+            await self.sink.flush()
             await self.save()
         except Exception:
             log.exception("could not record the end of build %s", self.plan.build_id)

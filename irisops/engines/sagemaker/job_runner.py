@@ -256,6 +256,8 @@ class JobRunner:
         if self.stop_reason is not None:
             self._terminate()
         codes = await self._wait(since)
+        for sink in self.sinks:  # the whole log is stored before the job says it ended
+            await sink.flush()
         await self.finish(codes)
 
     async def _logged_until(self) -> float:
