@@ -104,6 +104,8 @@ class FastLaneProtocol(asyncio.Protocol):
         self.closing = False
         self.paused = False
         self.in_next = False
+        #: The head of the request whose body is still arriving.
+        self.waiting_body: _Head | None = None
 
     # -- asyncio.Protocol ---------------------------------------------------------------
 
@@ -151,19 +153,24 @@ class FastLaneProtocol(asyncio.Protocol):
     def _start_one(self) -> bool:
         """Start the request at the buffer's head; False when it is not all there yet
         or the connection was handed over."""
-        if not self.lane.may_match(self.buffer):
-            # Not the start of a fast request (another route, or not HTTP at all, such as
-            # a TLS hello that expects an answer before it sends more): aiohttp's now.
-            self._hand_over()
-            return False
-        head = self._head()
+        head = self.waiting_body
         if head is None:
-            return False
-        if head.route is None:
-            self._hand_over()
-            return False
+            if not self.lane.may_match(self.buffer):
+                # Not the start of a fast request (another route, or not HTTP at all, such
+                # as a TLS hello that expects an answer before it sends more): aiohttp's.
+                self._hand_over()
+                return False
+            head = self._head()
+            if head is None:
+                return False
+            if head.route is None:
+                self._hand_over()
+                return False
         if len(self.buffer) < head.size + head.length:
+            self.waiting_body = head  # parsed once, however many reads the body takes
             return False
+        self.waiting_body = None
+        assert head.route is not None
         body = bytes(self.buffer[head.size : head.size + head.length])
         del self.buffer[: head.size + head.length]
         self.busy = True
