@@ -95,3 +95,19 @@ def model_json(s3: Any, uri: str) -> dict[str, Any]:
         member = tar.extractfile("model.json")
         assert member is not None
         return json.loads(member.read())
+
+
+def log_text(logs: Any, group: str, name: str) -> str:
+    """Every message of the job's log streams (``NAME/...``) in ``group``, one per line;
+    empty while the group does not exist."""
+    try:
+        streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{name}/")
+    except logs.exceptions.ResourceNotFoundException:
+        return ""
+    messages = []
+    for stream in streams["logStreams"]:
+        events = logs.get_log_events(
+            logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True
+        )["events"]
+        messages += [event["message"] for event in events]
+    return "\n".join(messages)

@@ -4,7 +4,6 @@ commits seen by clones and fetches, ref events on the SSE stream, gzip requests.
 from __future__ import annotations
 
 import gzip
-import json
 import stat
 import threading
 import urllib.error
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from irisops.sdk.server import ServerProcess
+from tests.event_stream import listen
 from tests.integration.git_cli import Git
 
 
@@ -107,27 +107,17 @@ def test_api_commits_are_seen_by_clone_and_fetch(clean_server: ServerProcess, gi
     )
 
 
-def listen(url: str, out: list[dict[str, Any]], want: int, ready: threading.Event) -> None:
-    with urllib.request.urlopen(f"{url}/_irisops/events?service=codecommit", timeout=30) as resp:
-        for line in resp:
-            if line.startswith(b": irisops events"):
-                ready.set()
-            if line.startswith(b"data: "):
-                event = json.loads(line[6:])
-                if event["type"] == "codecommit.ReferenceUpdated":
-                    out.append(event)
-                    if len(out) == want:
-                        return
-
-
 def test_push_events_on_the_event_stream(clean_server: ServerProcess, git: Git) -> None:
     cc, url = create(clean_server, "evented")
     repo_id = cc.get_repository(repositoryName="evented")["repositoryMetadata"]["repositoryId"]
     events: list[dict[str, Any]] = []
-    ready = threading.Event()
-    listener = threading.Thread(target=listen, args=(clean_server.url, events, 4, ready))
-    listener.start()
-    assert ready.wait(10)
+    listener = listen(
+        f"{clean_server.url}/_irisops/events?service=codecommit",
+        events,
+        lambda got: len(got) == 4,
+        keep=lambda event: event["type"] == "codecommit.ReferenceUpdated",
+        timeout=30,
+    )
     work = git.clone(url, "work")
     first = git.commit_file(work, "a.txt", "a\n", "a")
     git("push", "-q", "origin", "main", cwd=work)

@@ -11,16 +11,15 @@ import json
 import os
 import secrets
 import subprocess
-import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
+from tests.event_stream import listen
 from tests.integration.sagemaker_endpoint_setup import (
     FAST,
     SETOSA,
@@ -298,29 +297,6 @@ def test_bad_image_and_unsafe_model_data_fail(client: Any, inference_image: str)
         sm.update_endpoint(EndpointName="evil", EndpointConfigName="evil")
     sm.delete_endpoint(EndpointName="evil")
     sm.get_waiter("endpoint_deleted").wait(EndpointName="evil", WaiterConfig=FAST)
-
-
-def listen(
-    url: str, received: list[dict[str, Any]], until: Callable[[list[dict[str, Any]]], bool]
-) -> threading.Thread:
-    """Collect the server's events from ``url`` into ``received`` in a thread, until
-    ``until(received)``; returns once subscribed."""
-    connected = threading.Event()
-
-    def run() -> None:
-        with urllib.request.urlopen(url, timeout=60) as resp:
-            for line in resp:
-                if line.startswith(b": irisops events"):
-                    connected.set()
-                if line.startswith(b"data: "):
-                    received.append(json.loads(line[6:]))
-                    if until(received):
-                        return
-
-    listener = threading.Thread(target=run, daemon=True)
-    listener.start()
-    assert connected.wait(10)
-    return listener
 
 
 def test_state_changes_are_published(client: Any, clean_server: Any, inference_image: str) -> None:

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from irisops.sdk.server import ServerProcess
 from tests.conftest import reset
 from tests.docker_engine import DockerEngine
-from tests.sagemaker_jobs import DEMO_CSV, ROLE, wait_for
+from tests.sagemaker_jobs import DEMO_CSV, ROLE, log_text, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -121,21 +121,6 @@ def entrypoint(script: str) -> list[str]:
     return ["python3", f"/opt/ml/processing/input/code/{script}.py"]
 
 
-def log_text(logs: Any, name: str) -> str:
-    group = "/aws/sagemaker/ProcessingJobs"
-    try:
-        streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{name}/")
-    except logs.exceptions.ResourceNotFoundException:
-        return ""
-    messages = []
-    for stream in streams["logStreams"]:
-        events = logs.get_log_events(
-            logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True
-        )["events"]
-        messages += [event["message"] for event in events]
-    return "\n".join(messages)
-
-
 def final(sm: Any, name: str) -> dict[str, Any] | None:
     job = sm.describe_processing_job(ProcessingJobName=name)
     return job if job["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped") else None
@@ -183,7 +168,7 @@ def test_processing_job_writes_outputs_to_s3(client: Any, docker_engine: DockerE
         startFromHead=True,
     )["events"]
     assert [e["message"] for e in events] == ["processed 150 rows"]
-    assert log_text(logs, "split-iris") == "processed 150 rows"
+    assert log_text(logs, "/aws/sagemaker/ProcessingJobs", "split-iris") == "processed 150 rows"
     with pytest.raises(ClientError) as dup:
         sm.create_processing_job(**req)
     assert dup.value.response["Error"]["Code"] == "ResourceInUse"

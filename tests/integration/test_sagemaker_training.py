@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-import threading
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,8 +14,10 @@ from botocore.exceptions import ClientError
 
 from irisops.sdk.server import ServerProcess
 from tests.docker_engine import DockerEngine
+from tests.event_stream import listen
 from tests.sagemaker_jobs import (
     job_request,
+    log_text,
     model_json,
     put_training_data,
     training_image,
@@ -26,6 +26,7 @@ from tests.sagemaker_jobs import (
 )
 
 pytestmark = pytest.mark.docker
+LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
 
 @pytest.fixture(scope="module")
@@ -91,27 +92,16 @@ def test_training_reads_s3_and_writes_the_model(client: Any, image: str) -> None
         assert missing.value.response["Error"]["Message"] == "Requested resource not found."
 
 
-def listen(url: str, out: list[dict[str, Any]], ready: threading.Event) -> None:
-    with urllib.request.urlopen(f"{url}/_irisops/events?service=sagemaker", timeout=60) as resp:
-        for line in resp:
-            if line.startswith(b": irisops events"):
-                ready.set()
-            if line.startswith(b"data: "):
-                event = json.loads(line[6:])
-                if event["type"] == "sagemaker.TrainingJobStateChanged":
-                    out.append(event)
-                    if event["detail"]["TrainingJobStatus"] != "InProgress":
-                        return
-
-
 def test_state_changes_are_published(clean_server: ServerProcess, image: str) -> None:
     sm, s3 = clean_server.client("sagemaker"), clean_server.client("s3")
     train = put_training_data(s3, "iris-events")
     events: list[dict[str, Any]] = []
-    ready = threading.Event()
-    listener = threading.Thread(target=listen, args=(clean_server.url, events, ready))
-    listener.start()
-    assert ready.wait(10)
+    listener = listen(
+        f"{clean_server.url}/_irisops/events?service=sagemaker",
+        events,
+        lambda got: got[-1]["detail"]["TrainingJobStatus"] != "InProgress",
+        keep=lambda event: event["type"] == "sagemaker.TrainingJobStateChanged",
+    )
     arn = sm.create_training_job(**job_request("evented", image, train, "iris-events"))[
         "TrainingJobArn"
     ]
@@ -160,7 +150,7 @@ def test_bad_data_fails_with_the_failure_file(client: Any, image: str) -> None:
     assert job["SecondaryStatus"] == "Failed"
     assert job["FailureReason"].startswith("ValueError: could not convert string to float")
     # The whole log is in CloudWatch Logs by the time the job says it ended.
-    assert "could not convert string to float" in _log_text(client("logs"), "bad-data")
+    assert "could not convert string to float" in log_text(client("logs"), LOG_GROUP, "bad-data")
 
 
 def test_bad_image_and_missing_input_fail(client: Any, image: str) -> None:
@@ -185,7 +175,7 @@ def test_stop_mid_flight_keeps_the_saved_model(client: Any, image: str) -> None:
     )
     wait_for(lambda: _status(sm, "stop-me") == ("InProgress", "Training"))
     # Stop once the container has installed its SIGTERM handler and saved a model.
-    wait_for(lambda: "epoch=2" in _log_text(client("logs"), "stop-me"))
+    wait_for(lambda: "epoch=2" in log_text(client("logs"), LOG_GROUP, "stop-me"))
     sm.stop_training_job(TrainingJobName="stop-me")
     assert _status(sm, "stop-me")[0] in ("Stopping", "Stopped")
     job = wait_done(sm, "stop-me")
@@ -302,21 +292,6 @@ def test_two_instances_share_a_network(client: Any, docker_engine: DockerEngine)
 def _status(sm: Any, name: str) -> tuple[str, str]:
     job = sm.describe_training_job(TrainingJobName=name)
     return job["TrainingJobStatus"], job["SecondaryStatus"]
-
-
-def _log_text(logs: Any, name: str) -> str:
-    group = "/aws/sagemaker/TrainingJobs"
-    try:
-        streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{name}/")
-    except logs.exceptions.ResourceNotFoundException:
-        return ""
-    text = []
-    for stream in streams["logStreams"]:
-        events = logs.get_log_events(
-            logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True
-        )["events"]
-        text += [event["message"] for event in events]
-    return "\n".join(text)
 
 
 def _final(sm: Any, name: str) -> dict[str, Any] | None:

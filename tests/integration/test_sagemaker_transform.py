@@ -6,9 +6,7 @@ killed mid-job."""
 from __future__ import annotations
 
 import contextlib
-import json
 import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError, WaiterError
 
 from irisops.sdk.server import ServerProcess
+from tests.event_stream import listen
 from tests.integration.sagemaker_endpoint_setup import (
     FAST,
     create_model,
@@ -266,19 +265,6 @@ def test_sigkill_mid_job_fails_it_on_restart(tmp_path: Path, inference_image: st
         server.kill()
 
 
-def listen(url: str, out: list[dict[str, Any]], ready: threading.Event) -> None:
-    with urllib.request.urlopen(f"{url}/_irisops/events?service=sagemaker", timeout=60) as resp:
-        for line in resp:
-            if line.startswith(b": irisops events"):
-                ready.set()
-            if line.startswith(b"data: "):
-                event = json.loads(line[6:])
-                if event["type"] == "sagemaker.TransformJobStateChanged":
-                    out.append(event)
-                    if event["detail"]["TransformJobStatus"] != "InProgress":
-                        return
-
-
 def test_state_changes_are_published(clean_server: Any, inference_image: str) -> None:
     client = clean_server.client
     iris_model(client, "iris-tm", inference_image)
@@ -286,10 +272,13 @@ def test_state_changes_are_published(clean_server: Any, inference_image: str) ->
     s3.create_bucket(Bucket="data")
     s3.put_object(Bucket="data", Key="ev/x.csv", Body=b"5.1,3.5,1.4,0.2\n")
     events: list[dict[str, Any]] = []
-    ready = threading.Event()
-    listener = threading.Thread(target=listen, args=(clean_server.url, events, ready))
-    listener.start()
-    assert ready.wait(10)
+    listener = listen(
+        f"{clean_server.url}/_irisops/events?service=sagemaker",
+        events,
+        lambda got: got[-1]["detail"]["TransformJobStatus"] != "InProgress",
+        keep=lambda event: event["type"] == "sagemaker.TransformJobStateChanged",
+        timeout=120,
+    )
     sm.create_transform_job(**transform_request("evented", "iris-tm", "s3://data/ev/"))
     listener.join(120)
     assert not listener.is_alive()
