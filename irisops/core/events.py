@@ -19,6 +19,10 @@ from irisops.core.clock import utcnow
 
 @dataclass(frozen=True)
 class Event:
+    """One state change: ``type`` like ``sagemaker.EndpointStateChanged``, ``resource``
+    the ARN of what changed, ``detail`` the event's fields (see the README). The SDK
+    reads the same type back from the event stream."""
+
     seq: int
     time: str
     type: str
@@ -27,6 +31,21 @@ class Event:
     region: str
     resource: str
     detail: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        """An event as ``/_irisops/events`` sends it (:meth:`to_json`), read back by a
+        client (the SDK)."""
+        return cls(
+            seq=int(data.get("seq", 0)),
+            time=str(data.get("time", "")),
+            type=str(data.get("type", "")),
+            service=str(data.get("service", "")),
+            account=str(data.get("account", "")),
+            region=str(data.get("region", "")),
+            resource=str(data.get("resource", "")),
+            detail=dict(data.get("detail") or {}),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
 
 import aiohttp
+
+from irisops.core.events import Event
 
 BANNER = ": irisops events"
 #: A connection with no event and no heartbeat (every 15 s) for this long is dead.
@@ -28,34 +29,6 @@ READ_TIMEOUT_S = 60.0
 
 class EventsOverflowed(Exception):
     """The server cut the stream off because this client fell behind."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One state change: ``type`` like ``sagemaker.EndpointStateChanged``, ``resource``
-    the ARN of what changed, ``detail`` the event's fields (see the README)."""
-
-    seq: int
-    time: str
-    type: str
-    service: str
-    account: str
-    region: str
-    resource: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Event:
-        return cls(
-            seq=int(data.get("seq", 0)),
-            time=str(data.get("time", "")),
-            type=str(data.get("type", "")),
-            service=str(data.get("service", "")),
-            account=str(data.get("account", "")),
-            region=str(data.get("region", "")),
-            resource=str(data.get("resource", "")),
-            detail=dict(data.get("detail") or {}),
-        )
 
 
 @dataclass(frozen=True)
