@@ -176,6 +176,10 @@ def test_stop_mid_flight_keeps_the_saved_model(client: Any, image: str) -> None:
     wait_for(lambda: _status(sm, "stop-me") == ("InProgress", "Training"))
     # Stop once the container has installed its SIGTERM handler and saved a model.
     wait_for(lambda: "epoch=2" in log_text(client("logs"), LOG_GROUP, "stop-me"))
+    # A refused duplicate changes nothing: the running job keeps its files and model.
+    with pytest.raises(ClientError) as dup:
+        sm.create_training_job(**job_request("stop-me", image, train, "iris-stop"))
+    assert dup.value.response["Error"]["Code"] == "ResourceInUse"
     sm.stop_training_job(TrainingJobName="stop-me")
     assert _status(sm, "stop-me")[0] in ("Stopping", "Stopped")
     job = wait_done(sm, "stop-me")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from irisops.engines.sagemaker.job_runner import JobContext, JobRunner
 from irisops.engines.sagemaker.job_training import TrainingRunner
 from irisops.engines.sagemaker.jobs import JobSupervisor
 from irisops.engines.sagemaker.transform_runner import TransformRunner
-from irisops.services.sagemaker.errors import SageMakerValidation
+from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
 from irisops.services.sagemaker.jobs_listing import list_jobs
 from irisops.services.sagemaker.jobs_records import (
     NAME_KEY,
@@ -35,10 +36,11 @@ from irisops.services.sagemaker.jobs_records import (
     STATUS_KEY,
     TRAINING,
     TRANSFORM,
+    insert_job,
     job_doc,
     update_job,
 )
-from irisops.services.sagemaker.resources import resource_arn
+from irisops.services.sagemaker.resources import add_resource, resource_arn
 
 log = logging.getLogger("irisops.sagemaker")
 
@@ -63,6 +65,16 @@ LOST_REASON = (
     "InternalServerError: irisops restarted while the job was running and its "
     "requests in flight were lost"
 )
+
+
+def job_event_detail(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """The detail of a job's state-change event: its name and status (and a training
+    job's SecondaryStatus)."""
+    name_key, status_key = NAME_KEY[kind], STATUS_KEY[kind]
+    detail = {name_key: doc[name_key], status_key: doc[status_key]}
+    if kind == TRAINING:
+        detail["SecondaryStatus"] = doc["SecondaryStatus"]
+    return detail
 
 
 class JobLifecycle:
@@ -133,17 +145,50 @@ class JobLifecycle:
         self.jobs = JobSupervisor()
         await asyncio.to_thread(shutil.rmtree, self.jobs_root(), True)
 
+    async def create_job(
+        self,
+        ctx: RequestContext,
+        kind: str,
+        doc: dict[str, Any],
+        tags: list[dict[str, str]] | None,
+        check: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> str:
+        """Record a new job (its name unique, then ``check`` in the same transaction),
+        publish it and launch its runner; its ARN."""
+        name_key = NAME_KEY[kind]
+        name, arn = doc[name_key], doc[name_key.removesuffix("Name") + "Arn"]
+
+        def write(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM sagemaker_jobs WHERE arn = ?", (arn,)).fetchone():
+                # Training's text; processing's and transform's are shaped as it
+                # (unconfirmed text).
+                label = name_key.removesuffix("JobName").lower()
+                raise ResourceInUse(
+                    f"{label.capitalize()} job names must be unique within an AWS account and "
+                    f"region, and a {label} job with this name already exists ({arn})"
+                )
+            if check is not None:
+                check(conn)
+            insert_job(conn, kind, ctx.account, ctx.region, doc)
+            add_resource(conn, ctx, kind, name, tags)
+
+        await self.store.write(write)
+        # Only now that the name is this job's: files left by a job of that name before a
+        # reset go (a refused duplicate must not touch the running job's files).
+        await asyncio.to_thread(
+            shutil.rmtree, self.job_dir(kind, ctx.account, ctx.region, name), True
+        )
+        self.publish(ctx, EVENTS[kind], arn, **job_event_detail(kind, doc))
+        self.jobs.launch(self.make_runner(kind, ctx.account, ctx.region, arn, name, doc))
+        return arn
+
     async def _save_job(
         self, kind: str, account: str, region: str, doc: dict[str, Any], container_id: str | None
     ) -> None:
-        name_key, status_key = NAME_KEY[kind], STATUS_KEY[kind]
-        arn, event = doc[name_key.removesuffix("Name") + "Arn"], EVENTS[kind]
-        detail = {name_key: doc[name_key], status_key: doc[status_key]}
-        if kind == TRAINING:
-            detail["SecondaryStatus"] = doc["SecondaryStatus"]
+        arn = doc[NAME_KEY[kind].removesuffix("Name") + "Arn"]
         await update_job(self.store, kind, arn, doc, container_id)
         ctx = RequestContext(service="sagemaker", operation="Job", account=account, region=region)
-        self.publish(ctx, event, arn, **detail)
+        self.publish(ctx, EVENTS[kind], arn, **job_event_detail(kind, doc))
 
     def make_runner(
         self, kind: str, account: str, region: str, arn: str, name: str, doc: dict[str, Any]

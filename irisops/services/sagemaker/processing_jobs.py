@@ -3,17 +3,13 @@ the same supervisor, container runner, staging and upload as training jobs."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import sqlite3
 import time
 from typing import Any
 
 from irisops.core.context import RequestContext
-from irisops.services.sagemaker.errors import ResourceInUse
-from irisops.services.sagemaker.jobs_records import PROCESSING, insert_job, plain
+from irisops.services.sagemaker.jobs_records import PROCESSING, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
-from irisops.services.sagemaker.resources import add_resource, resource_arn
+from irisops.services.sagemaker.resources import resource_arn
 
 SUMMARY_KEYS = (
     "ProcessingJobName",
@@ -46,27 +42,7 @@ class ProcessingJobOperations(JobLifecycle):
             LastModifiedTime=now,
         )
 
-        def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM sagemaker_jobs WHERE arn = ?", (arn,)).fetchone():
-                raise ResourceInUse(  # unconfirmed text, shaped as the training job's
-                    "Processing job names must be unique within an AWS account and region, "
-                    f"and a processing job with this name already exists ({arn})"
-                )
-            insert_job(conn, PROCESSING, ctx.account, ctx.region, doc)
-            add_resource(conn, ctx, "processing-job", name, params.get("Tags"))
-
-        await asyncio.to_thread(
-            shutil.rmtree, self.job_dir(PROCESSING, ctx.account, ctx.region, name), True
-        )
-        await self.store.write(write)
-        self.publish(
-            ctx,
-            "sagemaker.ProcessingJobStateChanged",
-            arn,
-            ProcessingJobName=name,
-            ProcessingJobStatus="InProgress",
-        )
-        self.jobs.launch(self.make_runner(PROCESSING, ctx.account, ctx.region, arn, name, doc))
+        await self.create_job(ctx, PROCESSING, doc, params.get("Tags"))
         return {"ProcessingJobArn": arn}
 
     async def describe_processing_job(

@@ -7,19 +7,16 @@ supervisor owns; the handlers record, start and answer.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import sqlite3
 import time
 from typing import Any
 
 from irisops.core.context import RequestContext
 from irisops.engines.sagemaker import job_states
 from irisops.engines.sagemaker.job_training import model_artifacts_uri
-from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation
-from irisops.services.sagemaker.jobs_records import TRAINING, insert_job, plain
+from irisops.services.sagemaker.errors import SageMakerValidation
+from irisops.services.sagemaker.jobs_records import TRAINING, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
-from irisops.services.sagemaker.resources import add_resource, resource_arn
+from irisops.services.sagemaker.resources import resource_arn
 
 NOT_FOUND = "Requested resource not found."
 DEFAULT_MAX_RUNTIME_S = 86400
@@ -73,30 +70,7 @@ class TrainingJobOperations(JobLifecycle):
         arn = resource_arn(ctx, "training-job", name)
         doc = new_training_doc(params, arn, time.time())
 
-        def write(conn: sqlite3.Connection) -> None:
-            exists = conn.execute("SELECT 1 FROM sagemaker_jobs WHERE arn = ?", (arn,)).fetchone()
-            if exists:
-                raise ResourceInUse(
-                    "Training job names must be unique within an AWS account and region, and a "
-                    f"training job with this name already exists ({arn})"
-                )
-            insert_job(conn, TRAINING, ctx.account, ctx.region, doc)
-            add_resource(conn, ctx, "training-job", name, params.get("Tags"))
-
-        await asyncio.to_thread(
-            shutil.rmtree, self.job_dir(TRAINING, ctx.account, ctx.region, name), True
-        )
-        await self.store.write(write)
-        self.publish(
-            ctx,
-            "sagemaker.TrainingJobStateChanged",
-            arn,
-            TrainingJobName=name,
-            TrainingJobStatus="InProgress",
-            SecondaryStatus="Starting",
-        )
-        runner = self.make_runner(TRAINING, ctx.account, ctx.region, arn, name, doc)
-        self.jobs.launch(runner)
+        await self.create_job(ctx, TRAINING, doc, params.get("Tags"))
         return {"TrainingJobArn": arn}
 
     async def describe_training_job(

@@ -9,11 +9,11 @@ import time
 from typing import Any
 
 from irisops.core.context import RequestContext
-from irisops.services.sagemaker.errors import ResourceInUse, SageMakerValidation, could_not_find
-from irisops.services.sagemaker.jobs_records import TRANSFORM, insert_job, plain
+from irisops.services.sagemaker.errors import SageMakerValidation, could_not_find
+from irisops.services.sagemaker.jobs_records import TRANSFORM, plain
 from irisops.services.sagemaker.jobs_service import JobLifecycle
 from irisops.services.sagemaker.models import model_row
-from irisops.services.sagemaker.resources import add_resource, resource_arn
+from irisops.services.sagemaker.resources import resource_arn
 
 SUMMARY_KEYS = (
     "TransformJobName",
@@ -60,26 +60,11 @@ class TransformJobOperations(JobLifecycle):
             LastModifiedTime=now,
         )
 
-        def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM sagemaker_jobs WHERE arn = ?", (arn,)).fetchone():
-                raise ResourceInUse(  # unconfirmed text, shaped as the training job's
-                    "Transform job names must be unique within an AWS account and region, "
-                    f"and a transform job with this name already exists ({arn})"
-                )
+        def model_exists(conn: sqlite3.Connection) -> None:
             if model_row(self.store, ctx, params["ModelName"], conn) is None:
                 raise could_not_find("model", resource_arn(ctx, "model", params["ModelName"]))
-            insert_job(conn, TRANSFORM, ctx.account, ctx.region, doc)
-            add_resource(conn, ctx, "transform-job", name, params.get("Tags"))
 
-        await self.store.write(write)
-        self.publish(
-            ctx,
-            "sagemaker.TransformJobStateChanged",
-            arn,
-            TransformJobName=name,
-            TransformJobStatus="InProgress",
-        )
-        self.jobs.launch(self.make_runner(TRANSFORM, ctx.account, ctx.region, arn, name, doc))
+        await self.create_job(ctx, TRANSFORM, doc, params.get("Tags"), model_exists)
         return {"TransformJobArn": arn}
 
     async def describe_transform_job(
