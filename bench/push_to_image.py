@@ -36,6 +36,7 @@ from typing import Any
 from bench import servers
 from bench.console import error_text, log
 from bench.signing import client
+from irisops.sdk.cicd import image_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "containers" / "training"
@@ -85,50 +86,7 @@ def git_env(home: Path) -> dict[str, str]:
 
 
 def pipeline_declaration() -> dict[str, Any]:
-    return {
-        "name": NAME,
-        "roleArn": ROLE,
-        "artifactStore": {"type": "S3", "location": "bench-artifacts"},
-        "stages": [
-            {
-                "name": "Source",
-                "actions": [
-                    {
-                        "name": "Source",
-                        "actionTypeId": {
-                            "category": "Source",
-                            "owner": "AWS",
-                            "provider": "CodeCommit",
-                            "version": "1",
-                        },
-                        "configuration": {
-                            "RepositoryName": NAME,
-                            "BranchName": "main",
-                            "PollForSourceChanges": "false",
-                        },
-                        "outputArtifacts": [{"name": "SourceArtifact"}],
-                        "namespace": "SourceVariables",
-                    }
-                ],
-            },
-            {
-                "name": "Build",
-                "actions": [
-                    {
-                        "name": "Image",
-                        "actionTypeId": {
-                            "category": "Build",
-                            "owner": "AWS",
-                            "provider": "CodeBuild",
-                            "version": "1",
-                        },
-                        "configuration": {"ProjectName": NAME},
-                        "inputArtifacts": [{"name": "SourceArtifact"}],
-                    }
-                ],
-            },
-        ],
-    }
+    return image_pipeline(NAME, NAME, role=ROLE, artifact_bucket="bench-artifacts")
 
 
 def set_up(url: str, base: str) -> str:

@@ -316,12 +316,18 @@ def report_progress(event: Event, execution_id: str, on_progress: Progress) -> N
         on_progress(f"build {detail.get('currentPhase')} ({detail.get('buildStatus')})")
 
 
-def image_pipeline(name: str, project: str) -> dict[str, Any]:
+def image_pipeline(
+    name: str,
+    project: str,
+    *,
+    role: str = ROLE,
+    artifact_bucket: str = "irisops-pipeline-artifacts",
+) -> dict[str, Any]:
     """Source (CodeCommit ``name``, branch main) -> Build (CodeBuild ``project``)."""
     return {
         "name": name,
-        "roleArn": ROLE,
-        "artifactStore": {"type": "S3", "location": "irisops-pipeline-artifacts"},
+        "roleArn": role,
+        "artifactStore": {"type": "S3", "location": artifact_bucket},
         "stages": [
             {
                 "name": "Source",

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from irisops.sdk.cicd import image_pipeline
 from irisops.sdk.server import ServerProcess
-from tests.codepipeline_declarations import ROLE, action_type
+from tests.codepipeline_declarations import ROLE
 from tests.codepipeline_waits import only_execution, wait_status
 from tests.docker_engine import DockerEngine
 
@@ -34,43 +35,6 @@ def git(cwd: Path, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
-
-
-def iris_pipeline(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "roleArn": ROLE,
-        "artifactStore": {"type": "S3", "location": "iris-artifacts"},
-        "stages": [
-            {
-                "name": "Source",
-                "actions": [
-                    {
-                        "name": "Source",
-                        "actionTypeId": action_type("Source", "CodeCommit"),
-                        "configuration": {
-                            "RepositoryName": name,
-                            "BranchName": "main",
-                            "PollForSourceChanges": "false",
-                        },
-                        "outputArtifacts": [{"name": "SourceArtifact"}],
-                        "namespace": "SourceVariables",
-                    }
-                ],
-            },
-            {
-                "name": "Build",
-                "actions": [
-                    {
-                        "name": "Image",
-                        "actionTypeId": action_type("Build", "CodeBuild"),
-                        "configuration": {"ProjectName": f"{name}-image"},
-                        "inputArtifacts": [{"name": "SourceArtifact"}],
-                    }
-                ],
-            },
-        ],
-    }
 
 
 def set_up(server: ServerProcess, name: str, base_image: str) -> str:
@@ -95,7 +59,9 @@ def set_up(server: ServerProcess, name: str, base_image: str) -> str:
         serviceRole=ROLE,
     )
     cp = server.client("codepipeline")
-    cp.create_pipeline(pipeline=iris_pipeline(name))
+    cp.create_pipeline(
+        pipeline=image_pipeline(name, f"{name}-image", role=ROLE, artifact_bucket="iris-artifacts")
+    )
     # Creating a pipeline runs it once; on an empty repository its source fails.
     assert wait_status(cp, name, only_execution(cp, name), "Failed", "Succeeded")["status"] == (
         "Failed"
